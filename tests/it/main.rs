@@ -1,0 +1,14 @@
+//! Integration tests: the real tool binaries, run as a user runs them, on the real
+//! data in `examples/` and `common/data/`. One test binary with modules (links once).
+
+mod util;
+
+mod ctscore;
+mod fechner;
+mod features;
+mod loocv;
+mod pipeline;
+mod redden;
+mod rforest;
+mod smote;
+mod xmatch;

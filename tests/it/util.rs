@@ -1,0 +1,124 @@
+//! Running the tools from tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The project root (where `examples/` and `common/data/` are).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example(rel: &str) -> PathBuf {
+    root().join("examples").join(rel)
+}
+
+pub fn bin(tool: &str) -> PathBuf {
+    match tool {
+        "fechner" => env!("CARGO_BIN_EXE_fechner").into(),
+        "xmatch" => env!("CARGO_BIN_EXE_xmatch").into(),
+        "redden" => env!("CARGO_BIN_EXE_redden").into(),
+        "mcsample" => env!("CARGO_BIN_EXE_mcsample").into(),
+        "features" => env!("CARGO_BIN_EXE_features").into(),
+        "standardize" => env!("CARGO_BIN_EXE_standardize").into(),
+        "smote" => env!("CARGO_BIN_EXE_smote").into(),
+        "rforest" => env!("CARGO_BIN_EXE_rforest").into(),
+        "ctscore" => env!("CARGO_BIN_EXE_ctscore").into(),
+        "loocv" => env!("CARGO_BIN_EXE_loocv").into(),
+        "classify" => env!("CARGO_BIN_EXE_classify").into(),
+        "plot" => env!("CARGO_BIN_EXE_plot").into(),
+        other => panic!("unknown tool {other}"),
+    }
+}
+
+/// What a tool run gave.
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a tool with arguments and optional standard input.
+pub fn run(tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(bin(tool))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {tool}: {e}"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        // Feed stdin from a thread so that a large output cannot deadlock the pipe.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let out = child.wait_with_output().unwrap();
+    Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs a tool that must succeed; returns its standard output.
+pub fn run_ok(tool: &str, args: &[&str], stdin: Option<&[u8]>) -> String {
+    let out = run(tool, args, stdin);
+    assert_eq!(out.status, 0, "{tool} {args:?} failed: {}", out.stderr);
+    out.stdout
+}
+
+/// A CSV text parsed into a header and rows of cells.
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn parse(text: &str) -> Csv {
+        let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let header = r.headers().unwrap().iter().map(|s| s.trim().to_string()).collect();
+        let rows = r
+            .records()
+            .map(|rec| rec.unwrap().iter().map(|s| s.to_string()).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    pub fn read(path: &Path) -> Csv {
+        Csv::parse(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+    }
+
+    pub fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+
+    /// A cell as a number, `None` when empty.
+    pub fn num(&self, row: usize, name: &str) -> Option<f64> {
+        let cell = self.rows[row][self.col(name)].trim();
+        if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
+            None
+        } else {
+            Some(cell.parse().unwrap_or_else(|_| panic!("{name}: '{cell}'")))
+        }
+    }
+
+    pub fn text(&self, row: usize, name: &str) -> &str {
+        self.rows[row][self.col(name)].trim()
+    }
+}
+
+/// Relative agreement of two optional numbers (both missing agrees).
+pub fn close(a: Option<f64>, b: Option<f64>, rel: f64) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x == y || (x - y).abs() <= rel * x.abs().max(y.abs()),
+        _ => false,
+    }
+}
