@@ -1,5 +1,7 @@
 //! `loocv`: not yet written.
 
 fn main() -> std::process::ExitCode {
-    common::cli::run("loocv", || Err(common::Error::invalid("loocv is not implemented yet")))
+    common::cli::run("loocv", || {
+        Err(common::Error::invalid("loocv is not implemented yet"))
+    })
 }

@@ -1,5 +1,7 @@
 //! `redden`: not yet written.
 
 fn main() -> std::process::ExitCode {
-    common::cli::run("redden", || Err(common::Error::invalid("redden is not implemented yet")))
+    common::cli::run("redden", || {
+        Err(common::Error::invalid("redden is not implemented yet"))
+    })
 }

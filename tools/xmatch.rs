@@ -1,5 +1,7 @@
 //! `xmatch`: not yet written.
 
 fn main() -> std::process::ExitCode {
-    common::cli::run("xmatch", || Err(common::Error::invalid("xmatch is not implemented yet")))
+    common::cli::run("xmatch", || {
+        Err(common::Error::invalid("xmatch is not implemented yet"))
+    })
 }

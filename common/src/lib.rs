@@ -8,6 +8,8 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod rng;
+pub mod schema;
+pub mod synth;
 pub mod table;
 
 pub use error::{Error, Result};

@@ -4,8 +4,8 @@
 mod util;
 
 mod ctscore;
-mod fechner;
 mod features;
+mod fechner;
 mod loocv;
 mod pipeline;
 mod redden;

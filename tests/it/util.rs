@@ -28,6 +28,7 @@ pub fn bin(tool: &str) -> PathBuf {
         "loocv" => env!("CARGO_BIN_EXE_loocv").into(),
         "classify" => env!("CARGO_BIN_EXE_classify").into(),
         "plot" => env!("CARGO_BIN_EXE_plot").into(),
+        "synth" => env!("CARGO_BIN_EXE_synth").into(),
         other => panic!("unknown tool {other}"),
     }
 }
@@ -43,7 +44,11 @@ pub struct Output {
 pub fn run(tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(bin(tool))
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -80,7 +85,12 @@ pub struct Csv {
 impl Csv {
     pub fn parse(text: &str) -> Csv {
         let mut r = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let header = r.headers().unwrap().iter().map(|s| s.trim().to_string()).collect();
+        let header = r
+            .headers()
+            .unwrap()
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
         let rows = r
             .records()
             .map(|rec| rec.unwrap().iter().map(|s| s.to_string()).collect())
@@ -89,7 +99,9 @@ impl Csv {
     }
 
     pub fn read(path: &Path) -> Csv {
-        Csv::parse(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        Csv::parse(
+            &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
     }
 
     pub fn col(&self, name: &str) -> usize {

@@ -1,0 +1,4 @@
+//! Synthetic inputs for benchmarks: realistic shapes and sizes, never used for results.
+
+pub mod detections;
+pub mod sky;
