@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `ctscore` (written with the tool).

@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `features` (written with the tool).

@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `fechner` (written with the tool).

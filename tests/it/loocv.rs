@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `loocv` (written with the tool).

@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `pipeline` (written with the tool).

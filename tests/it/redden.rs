@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `redden` (written with the tool).

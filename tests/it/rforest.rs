@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `rforest` (written with the tool).

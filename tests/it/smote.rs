@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `smote` (written with the tool).

@@ -1,1 +1,1 @@
-use crate::util::*;
+//! Integration tests of `xmatch` (written with the tool).
