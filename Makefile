@@ -1,41 +1,165 @@
-# MUWCLASS with make: each step is a tool reading and writing CSV; make rebuilds only
-# the steps whose inputs (data or tools) changed. Outputs are written atomically by the
-# tools (temporary file, then rename), so an interrupted make leaves no half file.
+# MUWCLASS with make. Each step is a tool reading and writing CSV; make rebuilds only
+# the steps whose inputs (data or tools) changed, `make -j` runs independent steps in
+# parallel, and an interrupted run resumes where it stopped (the tools write their
+# outputs atomically: temporary file, then rename).
+#
+#   make                       classify FIELD (default ngc3532) from its raw inputs,
+#                              every (E(B-V) bin, replica) a target of its own
+#   make fused                 the same classification in one process (`classify`);
+#                              byte-identical to the pipe path for the same SEED
+#   make classify IN=t.csv OUT=c.csv   classify a table that already has the paper's
+#                              columns (e.g. examples/hess/hess_fields.csv), fused
+#   make loocv                 leave-one-out over the training set, with metrics
+#   make figures               the paper's figures for the training set (SVG)
+#   make test                  build everything and run all tests
+#
+# Options: FIELD=ngc3532|ic2395|3fgl_j1306  MC=100 (replicas)  SEED=1  TREES=100  K=4
+#          ERROR_SCALE=1  WORK=out  BIN=target/release  BUILD=1 (0: use BIN as it is)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DELETE_ON_ERROR:
+.SECONDARY:
 
 CARGO ?= cargo
-BIN   := target/release
-OUT   ?= out
-FIELDS := ngc3532 ic2395 3fgl_j1306
+BIN   ?= target/release
+BUILD ?= 1
+WORK  ?= out
+FIELD ?= ngc3532
+MC    ?= 100
+SEED  ?= 1
+TREES ?= 100
+K     ?= 4
+ERROR_SCALE ?= 1
+CT_CUT ?= 2
+IN    ?= examples/hess/hess_fields.csv
+OUT   ?= $(WORK)/hess/classified.csv
+LOOCV_MC ?= 10
+LOOCV_LIMIT ?=
+
+# Each step's command is a variable, so that any step can be swapped for another
+# program that reads and writes the same CSV (see examples/sklearn_rforest.py).
+FECHNER     ?= $(BIN)/fechner
+XMATCH      ?= $(BIN)/xmatch
+REDDEN      ?= $(BIN)/redden
+EBVBINS     ?= $(BIN)/ebvbins
+MCSAMPLE    ?= $(BIN)/mcsample
+FEATURES    ?= $(BIN)/features
+STANDARDIZE ?= $(BIN)/standardize
+SMOTE       ?= $(BIN)/smote
+RFOREST     ?= $(BIN)/rforest
+CTSCORE     ?= $(BIN)/ctscore
+CLASSIFY    ?= $(BIN)/classify
+LOOCV       ?= $(BIN)/loocv
+PLOT        ?= $(BIN)/plot
+
 CATALOGS := gaia 2mass allwise catwise unwise
+F := $(WORK)/$(FIELD)
+REPLICA_OPTS := --seed $(SEED) --error-scale $(ERROR_SCALE)
 
-# Each step's command is a variable, so any step can be swapped for another program.
-FECHNER ?= $(BIN)/fechner
-XMATCH  ?= $(BIN)/xmatch
-
-TOOL_SOURCES := $(shell find common/src common/data tools -type f) Cargo.toml common/Cargo.toml
-
-.PHONY: all test tools clean
-.DELETE_ON_ERROR:
-
-all: $(OUT)/ngc3532/mw.csv
-
-tools: $(BIN)/.built
-
-$(BIN)/.built: $(TOOL_SOURCES)
+ifeq ($(BUILD),1)
+TOOLS := $(BIN)/.built
+$(TOOLS): $(shell find common/src common/data tools -type f 2>/dev/null) Cargo.toml common/Cargo.toml
 	$(CARGO) build --release --bins
 	@touch $@
+else
+TOOLS :=
+endif
 
-# X-ray averaging of the CSC per-observation rows (spec section 1).
-$(OUT)/%/ave.csv: examples/%/input/per.csv $(BIN)/.built
+.PHONY: all field fused classify loocv figures test tools clean
+
+all: field
+
+tools: $(TOOLS)
+
+# --- From raw data to the field table -------------------------------------------
+
+# X-ray averaging of the CSC per-observation rows (spec 1).
+$(F)/ave.csv: examples/$(FIELD)/input/per.csv $(TOOLS)
 	@mkdir -p $(@D)
 	$(FECHNER) -o $@ $<
 
-# Multi-wavelength counterparts (spec section 2).
-$(OUT)/%/mw.csv: $(OUT)/%/ave.csv $(foreach c,$(CATALOGS),examples/%/input/$(c).csv) $(BIN)/.built
-	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) examples/$*/input/$(c).csv) -o $@ $<
+# Multi-wavelength counterparts (spec 2).
+$(F)/mw.csv: $(F)/ave.csv $(foreach c,$(CATALOGS),examples/$(FIELD)/input/$(c).csv) $(TOOLS)
+	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) examples/$(FIELD)/input/$(c).csv) -o $@ $<
+
+# E(B-V) toward each source and its 25-mmag bin (spec 3.1, 3.6).
+$(F)/ebv.csv: $(F)/mw.csv $(TOOLS)
+	$(REDDEN) --lookup -o $@ $<
+
+# One table per E(B-V) bin, and the list of bins with their mean E(B-V).
+$(F)/bins.csv: $(F)/ebv.csv $(TOOLS)
+	rm -rf $(F)/bins
+	$(EBVBINS) --dir $(F)/bins -o $@ $<
+
+$(F)/bins.mk: $(F)/bins.csv
+	awk -F, 'NR > 1 { bins = bins " " $$1; printf "EBV_%s := %s\n", $$1, $$3 } END { print "BINS :=" bins }' $< > $@.tmp
+	mv $@.tmp $@
+
+# --- Pipe path: every (bin, replica) is a target made of tools chained by pipes ----
+
+# The bins are known once the E(B-V) of the sources is; make reads them and restarts.
+ifneq ($(filter all field,$(or $(MAKECMDGOALS),all)),)
+-include $(F)/bins.mk
+endif
+
+REPLICAS := $(shell seq 0 $$(($(MC) - 1)))
+PREDICTIONS := $(foreach b,$(BINS),$(foreach r,$(REPLICAS),$(F)/b$(b)/r$(r).csv))
+
+# The training set with its AGNs reddened to the bin's mean E(B-V) (spec 3.3-3.4).
+$(F)/b%/td.csv: $(F)/bins.mk $(TOOLS)
+	@mkdir -p $(@D)
+	$(REDDEN) --ebv $(EBV_$*) -o $@
+
+# One replica (spec 4.1): sample, features, standardize with the training statistics,
+# SMOTE, forest; the stream of every random step is (SEED, bin, replica).
+define replica_rule
+$(F)/b$(1)/r%.csv: $(F)/b$(1)/td.csv $(F)/bins.csv $(TOOLS)
+	$(MCSAMPLE) $(REPLICA_OPTS) --bin $(1) --replica $$* $(F)/b$(1)/td.csv | $(FEATURES) > $$@.td
+	$(MCSAMPLE) $(REPLICA_OPTS) --bin $(1) --replica $$* $(F)/bins/$(1).csv | $(FEATURES) > $$@.src
+	$(STANDARDIZE) --fit $$@.td $$@.td \
+	  | $(SMOTE) --k $(K) --seed $(SEED) --bin $(1) --replica $$* \
+	  | $(RFOREST) train --trees $(TREES) --seed $(SEED) --bin $(1) --replica $$* -o $$@.model
+	$(STANDARDIZE) --fit $$@.td $$@.src | $(RFOREST) predict --model $$@.model -o $$@
+	rm -f $$@.td $$@.src $$@.model
+endef
+$(foreach b,$(BINS),$(eval $(call replica_rule,$(b))))
+
+# All replicas, bin by bin and replica by replica (the order the fused path uses).
+$(F)/replicas.csv: $(PREDICTIONS)
+	{ head -n 1 $<; for f in $^; do tail -n +2 "$$f"; done; } > $@.tmp
+	mv $@.tmp $@
+
+# Mean and spread over replicas, Class and CT per source (spec 8).
+$(F)/classified.csv: $(F)/replicas.csv $(F)/ebv.csv $(TOOLS)
+	$(CTSCORE) --join $(F)/ebv.csv -o $@ $<
+
+field: $(F)/classified.csv
+	@$(CTSCORE) --aggregated --report --ct-cut $(CT_CUT) $< > /dev/null
+
+# --- Fused path: all bins and replicas in one process --------------------------------
+
+$(F)/classified-fused.csv: $(F)/mw.csv $(TOOLS)
+	$(CLASSIFY) --mc $(MC) --trees $(TREES) --k $(K) $(REPLICA_OPTS) --quiet -o $@ $<
+
+fused: $(F)/classified-fused.csv
+
+classify: $(TOOLS)
+	@mkdir -p $(dir $(OUT))
+	$(CLASSIFY) --mc $(MC) --trees $(TREES) --k $(K) $(REPLICA_OPTS) -o $(OUT) $(IN)
+
+# --- The training set: LOOCV, metrics, figures -----------------------------------
+
+$(WORK)/td/loocv.csv: $(TOOLS)
+	@mkdir -p $(@D)
+	$(LOOCV) --mc $(LOOCV_MC) --trees $(TREES) --k $(K) $(REPLICA_OPTS) $(if $(LOOCV_LIMIT),--limit $(LOOCV_LIMIT)) \
+	  --metrics $(WORK)/td/metrics.json -o $@
+
+loocv: $(WORK)/td/loocv.csv
+	@cat $(WORK)/td/metrics.json
 
 test:
 	$(CARGO) test --workspace
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(WORK)

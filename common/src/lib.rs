@@ -2,13 +2,29 @@
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
 //! `../shared/docs/muwclass-spec.md` ("spec") is cited by section throughout.
 
+pub mod absorption;
+pub mod aggregate;
 pub mod bands;
+pub mod bins;
 pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod features;
+pub mod field;
+pub mod forest;
+pub mod loocv;
+pub mod mc;
+pub mod metrics;
+pub mod progress;
+pub mod redden;
+pub mod replica;
+pub mod report;
 pub mod rng;
 pub mod schema;
+pub mod sfd;
+pub mod smote;
+pub mod sources;
 pub mod synth;
 pub mod table;
 

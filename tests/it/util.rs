@@ -28,6 +28,7 @@ pub fn bin(tool: &str) -> PathBuf {
         "loocv" => env!("CARGO_BIN_EXE_loocv").into(),
         "classify" => env!("CARGO_BIN_EXE_classify").into(),
         "plot" => env!("CARGO_BIN_EXE_plot").into(),
+        "ebvbins" => env!("CARGO_BIN_EXE_ebvbins").into(),
         "synth" => env!("CARGO_BIN_EXE_synth").into(),
         other => panic!("unknown tool {other}"),
     }

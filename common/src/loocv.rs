@@ -1,0 +1,135 @@
+//! Leave-one-out cross-validation over the training set (paper 4.1, 4.5; spec 9.1): for
+//! every left-out source and Monte-Carlo replica, the other sources are reddened toward
+//! the left-out source's E(B-V), re-sampled, re-standardized, balanced and used to grow
+//! a forest that classifies the left-out source. Folds run in parallel; every random
+//! step draws from the stream of its (seed, replica, fold), so the result does not
+//! depend on the number of threads.
+
+use rayon::prelude::*;
+
+use crate::absorption::Absorption;
+use crate::aggregate::{Summary, summarize};
+use crate::classes::N_CLASSES;
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::redden::redden_agns;
+use crate::replica::{ReplicaOptions, classify_replica, labels};
+use crate::rng::{Purpose, RngExt, StreamId};
+use crate::sources::Sources;
+
+#[derive(Debug, Clone)]
+pub struct LoocvOptions {
+    pub replicas: usize,
+    pub seed: u64,
+    /// Leave out only a stratified subset of this many sources (quick estimates).
+    pub limit: Option<usize>,
+    pub replica: ReplicaOptions,
+}
+
+/// The rows to leave out: all of them, or a stratified subset of `limit` rows (class
+/// shares kept by largest remainders, at least one per class), in table order.
+pub fn left_out_rows(classes: &[Option<usize>], limit: Option<usize>, seed: u64) -> Vec<usize> {
+    let n = classes.len();
+    let limit = match limit {
+        Some(l) if l < n => l,
+        _ => return (0..n).collect(),
+    };
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); N_CLASSES];
+    for (row, c) in classes.iter().enumerate() {
+        if let Some(c) = c {
+            members[*c].push(row);
+        }
+    }
+    let present: Vec<usize> = (0..N_CLASSES).filter(|c| !members[*c].is_empty()).collect();
+    let exact: Vec<f64> = present
+        .iter()
+        .map(|c| limit as f64 * members[*c].len() as f64 / n as f64)
+        .collect();
+    let mut quota: Vec<usize> = exact.iter().map(|q| (q.floor() as usize).max(1)).collect();
+    let mut order: Vec<usize> = (0..present.len()).collect();
+    order.sort_by(|a, b| {
+        let ra = exact[*a] - exact[*a].floor();
+        let rb = exact[*b] - exact[*b].floor();
+        rb.total_cmp(&ra).then(a.cmp(b))
+    });
+    let mut total: usize = quota.iter().sum();
+    for &i in order.iter().cycle().take(present.len() * 2) {
+        if total >= limit {
+            break;
+        }
+        if quota[i] < members[present[i]].len() {
+            quota[i] += 1;
+            total += 1;
+        }
+    }
+    let mut rng = StreamId::new(seed).rng(Purpose::Subset, 0);
+    let mut chosen = Vec::with_capacity(limit);
+    for (i, &c) in present.iter().enumerate() {
+        let pool = &mut members[c];
+        // Partial Fisher-Yates: the first quota[i] entries become a uniform sample.
+        for j in 0..quota[i].min(pool.len()) {
+            let k = rng.random_range(j..pool.len());
+            pool.swap(j, k);
+        }
+        chosen.extend_from_slice(&pool[..quota[i].min(pool.len())]);
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+/// LOOCV of `td`; `ebv[i]` is the E(B-V) toward training source i. Returns, for each
+/// left-out row (in table order), the row index and the aggregated replicas.
+pub fn loocv(
+    td: &Sources,
+    ebv: &[f64],
+    absorption: &Absorption,
+    opts: &LoocvOptions,
+    progress: &Progress,
+) -> Result<Vec<(usize, Summary)>> {
+    let all_labels = labels(td)?;
+    let rows = left_out_rows(&td.class, opts.limit, opts.seed);
+    rows.par_iter()
+        .map(|&i| {
+            let train_rows: Vec<usize> = (0..td.len()).filter(|&j| j != i).collect();
+            let mut train = td.subset(&train_rows);
+            redden_agns(&mut train, ebv[i], absorption);
+            let train_labels: Vec<u8> = train_rows.iter().map(|&j| all_labels[j]).collect();
+            let test = td.subset(&[i]);
+            let mut samples = Vec::with_capacity(opts.replicas);
+            for r in 0..opts.replicas {
+                let id = StreamId::new(opts.seed).replica(r as u64).fold(i as u64);
+                samples.push(classify_replica(&train, &train_labels, &test, id, &opts.replica)?[0]);
+            }
+            progress.inc(1);
+            Ok((i, summarize(&samples)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_subset_keeps_class_shares() {
+        let classes: Vec<Option<usize>> = (0..1000)
+            .map(|i| {
+                Some(if i < 600 {
+                    0
+                } else if i < 990 {
+                    7
+                } else {
+                    3
+                })
+            })
+            .collect();
+        let rows = left_out_rows(&classes, Some(100), 1);
+        assert_eq!(rows.len(), 100);
+        let count = |c| rows.iter().filter(|&&r| classes[r] == Some(c)).count();
+        assert_eq!((count(0), count(7), count(3)), (60, 39, 1));
+        assert!(rows.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(rows, left_out_rows(&classes, Some(100), 1));
+        assert_ne!(rows, left_out_rows(&classes, Some(100), 2));
+        assert_eq!(left_out_rows(&classes, None, 1).len(), 1000);
+    }
+}

@@ -1,0 +1,70 @@
+//! `ebvbins`: splits a table into its E(B-V) bins (paper 3.3, spec 3.6), one file per
+//! bin, so that make can run every (bin, replica) as its own target.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use common::bins::ebv_bins;
+use common::redden::EBV_BIN_WIDTH;
+use common::schema::EBV;
+use common::table::{Table, Writer, fmt_num};
+use common::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    about = "Split a table with an `ebv` column into its E(B-V) bins, one CSV per bin",
+    long_about = "Groups the rows of a table by E(B-V) bin, floor(ebv / width), writes each \
+bin's rows (all columns, table order) to DIR/<bin>.csv and prints one line per non-empty bin: \
+bin, n, mean_ebv (the mean E(B-V) of the members, to which the training AGNs are reddened), file.",
+    after_help = "Example:\n  redden --lookup mw.csv | ebvbins --dir bins > bins.csv\n  \
+while IFS=, read bin n ebv file; do redden --ebv $ebv > td_$bin.csv; done < <(tail -n +2 bins.csv)"
+)]
+struct Args {
+    /// Table with an `ebv` column (the output of `redden --lookup`; default: stdin).
+    file: Option<PathBuf>,
+    /// Directory for the per-bin tables.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Width of the E(B-V) bins in mag.
+    #[arg(long, default_value_t = EBV_BIN_WIDTH)]
+    bin_width: f64,
+    /// Output file for the bin list (default: stdout), written atomically.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    common::cli::run("ebvbins", || run(&args))
+}
+
+fn run(args: &Args) -> Result<()> {
+    let table = Table::read(args.file.as_deref())?;
+    let col = table.header.require(EBV)?;
+    let ebv = table
+        .rows
+        .iter()
+        .map(|r| r.num_required(col))
+        .collect::<Result<Vec<f64>>>()?;
+    let dir_name = args.dir.display().to_string();
+    std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&dir_name, e))?;
+    let mut list = Writer::create(args.output.as_deref())?;
+    list.write_row(["bin", "n", "mean_ebv", "file"])?;
+    for bin in ebv_bins(&ebv, args.bin_width) {
+        let path = args.dir.join(format!("{}.csv", bin.index));
+        let mut w = Writer::create(Some(&path))?;
+        w.write_row(table.header.names())?;
+        for &row in &bin.rows {
+            w.write_row(&table.rows[row].record)?;
+        }
+        w.finish()?;
+        list.write_row([
+            bin.index.to_string(),
+            bin.rows.len().to_string(),
+            fmt_num(Some(bin.mean_ebv)),
+            path.display().to_string(),
+        ])?;
+    }
+    list.finish()
+}
