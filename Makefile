@@ -26,6 +26,7 @@ BIN   ?= target/release
 BUILD ?= 1
 WORK  ?= out
 FIELD ?= ngc3532
+EXAMPLES ?= examples
 MC    ?= 100
 SEED  ?= 1
 TREES ?= 100
@@ -75,13 +76,13 @@ tools: $(TOOLS)
 # --- From raw data to the field table -------------------------------------------
 
 # X-ray averaging of the CSC per-observation rows (spec 1).
-$(F)/ave.csv: examples/$(FIELD)/input/per.csv $(TOOLS)
+$(F)/ave.csv: $(EXAMPLES)/$(FIELD)/input/per.csv $(TOOLS)
 	@mkdir -p $(@D)
 	$(FECHNER) -o $@ $<
 
 # Multi-wavelength counterparts (spec 2).
-$(F)/mw.csv: $(F)/ave.csv $(foreach c,$(CATALOGS),examples/$(FIELD)/input/$(c).csv) $(TOOLS)
-	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) examples/$(FIELD)/input/$(c).csv) -o $@ $<
+$(F)/mw.csv: $(F)/ave.csv $(foreach c,$(CATALOGS),$(EXAMPLES)/$(FIELD)/input/$(c).csv) $(TOOLS)
+	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) $(EXAMPLES)/$(FIELD)/input/$(c).csv) -o $@ $<
 
 # E(B-V) toward each source and its 25-mmag bin (spec 3.1, 3.6).
 $(F)/ebv.csv: $(F)/mw.csv $(TOOLS)
