@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::aggregate::{summary_cells, summary_columns};
+use common::aggregate::{summarize, summary_cells, summary_columns};
 use common::classes::CLASSES;
 use common::loocv::{LoocvOptions, loocv};
 use common::progress::Progress;
@@ -50,6 +50,9 @@ struct Args {
     /// CT cut of the confident subset in the metrics.
     #[arg(long, default_value_t = 2.0)]
     ct_cut: f64,
+    /// Also write every replica's probabilities (CSCv2_name, True_Class, replica, P_<class>).
+    #[arg(long)]
+    replicas_out: Option<PathBuf>,
     /// Output file (default: stdout), written atomically.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -88,8 +91,12 @@ fn main() -> ExitCode {
         };
         let n = common::loocv::left_out_rows(&td.class, opts.limit, opts.seed).len();
         let progress = Progress::new(n as u64, "loocv", args.replica.quiet);
-        let results = loocv(&td, &ebv, &Absorption::embedded()?, &opts, &progress)?;
+        let samples = loocv(&td, &ebv, &Absorption::embedded()?, &opts, &progress)?;
         progress.finish();
+        let results: Vec<_> = samples
+            .iter()
+            .map(|(row, s)| (*row, summarize(s)))
+            .collect();
 
         let mut out = Writer::create(args.output.as_deref())?;
         let mut header = vec![NAME.to_string(), TRUE_CLASS.to_string()];
@@ -102,6 +109,26 @@ fn main() -> ExitCode {
             out.write_row(&cells)?;
         }
         out.finish()?;
+
+        if let Some(path) = &args.replicas_out {
+            let mut w = Writer::create(Some(path))?;
+            let mut header = vec![
+                NAME.to_string(),
+                TRUE_CLASS.to_string(),
+                "replica".to_string(),
+            ];
+            header.extend(common::classes::prob_columns());
+            w.write_row(&header)?;
+            for (row, replicas) in &samples {
+                let truth = td.class[*row].map_or("", |c| CLASSES[c]);
+                for (r, p) in replicas.iter().enumerate() {
+                    let mut cells = vec![td.names[*row].clone(), truth.to_string(), r.to_string()];
+                    cells.extend(p.iter().map(|v| common::table::fmt_num(Some(*v))));
+                    w.write_row(&cells)?;
+                }
+            }
+            w.finish()?;
+        }
 
         if let Some(path) = &args.metrics {
             let truth: Vec<usize> = results.iter().filter_map(|(r, _)| td.class[*r]).collect();

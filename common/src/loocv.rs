@@ -8,7 +8,6 @@
 use rayon::prelude::*;
 
 use crate::absorption::Absorption;
-use crate::aggregate::{Summary, summarize};
 use crate::classes::N_CLASSES;
 use crate::error::Result;
 use crate::progress::Progress;
@@ -78,14 +77,15 @@ pub fn left_out_rows(classes: &[Option<usize>], limit: Option<usize>, seed: u64)
 }
 
 /// LOOCV of `td`; `ebv[i]` is the E(B-V) toward training source i. Returns, for each
-/// left-out row (in table order), the row index and the aggregated replicas.
+/// left-out row (in table order), the row index and its replicas' class probabilities
+/// in replica order (aggregate them with `aggregate::summarize`).
 pub fn loocv(
     td: &Sources,
     ebv: &[f64],
     absorption: &Absorption,
     opts: &LoocvOptions,
     progress: &Progress,
-) -> Result<Vec<(usize, Summary)>> {
+) -> Result<Vec<(usize, Vec<[f64; N_CLASSES]>)>> {
     let all_labels = labels(td)?;
     let rows = left_out_rows(&td.class, opts.limit, opts.seed);
     rows.par_iter()
@@ -101,7 +101,7 @@ pub fn loocv(
                 samples.push(classify_replica(&train, &train_labels, &test, id, &opts.replica)?[0]);
             }
             progress.inc(1);
-            Ok((i, summarize(&samples)))
+            Ok((i, samples))
         })
         .collect()
 }

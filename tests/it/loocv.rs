@@ -18,19 +18,42 @@ fn same_seed_same_bytes_with_one_and_two_threads() {
 fn one_row_per_left_out_source_with_the_ctscore_columns() {
     let out = Csv::parse(&run_ok("loocv", QUICK, None));
     assert_eq!(out.rows.len(), 24);
-    for c in ["CSCv2_name", "True_Class", "P_AGN", "e_P_YSO", "Class", "Class_prob", "e_Class_prob", "CT"] {
+    for c in [
+        "CSCv2_name",
+        "True_Class",
+        "P_AGN",
+        "e_P_YSO",
+        "Class",
+        "Class_prob",
+        "e_Class_prob",
+        "CT",
+    ] {
         out.col(c);
     }
     for i in 0..out.rows.len() {
-        let sum: f64 = ["P_AGN", "P_CV", "P_HM-STAR", "P_HMXB", "P_LM-STAR", "P_LMXB", "P_NS", "P_YSO"]
-            .iter()
-            .map(|c| out.num(i, c).unwrap())
-            .sum();
-        assert!((sum - 1.0).abs() < 1e-9, "row {i}: probabilities sum to {sum}");
+        let sum: f64 = [
+            "P_AGN",
+            "P_CV",
+            "P_HM-STAR",
+            "P_HMXB",
+            "P_LM-STAR",
+            "P_LMXB",
+            "P_NS",
+            "P_YSO",
+        ]
+        .iter()
+        .map(|c| out.num(i, c).unwrap())
+        .sum();
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "row {i}: probabilities sum to {sum}"
+        );
         assert!(out.num(i, "CT").unwrap() >= 0.0);
     }
     // The stratified subset keeps the class mix: AGN and YSO dominate the TD.
-    let agn = (0..24).filter(|&i| out.text(i, "True_Class") == "AGN").count();
+    let agn = (0..24)
+        .filter(|&i| out.text(i, "True_Class") == "AGN")
+        .count();
     assert_eq!(agn, 11, "1390/2941 of 24 is 11.3");
 }
 
@@ -42,8 +65,16 @@ fn unknown_class_label_is_a_located_error() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("td.csv");
     std::fs::write(&path, bad).unwrap();
-    let out = run("loocv", &["--mc", "1", "--limit", "8", path.to_str().unwrap()], None);
+    let out = run(
+        "loocv",
+        &["--mc", "1", "--limit", "8", path.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status, 2);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert!(out.stderr.contains("td.csv:2") && out.stderr.contains("True_Class"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("td.csv:2") && out.stderr.contains("True_Class"),
+        "{}",
+        out.stderr
+    );
 }

@@ -53,7 +53,16 @@ fn pipe_and_fused_paths_agree_byte_for_byte_and_make_is_incremental() {
     assert_eq!(piped, fused, "pipe and fused paths differ");
     let table = Csv::parse(&piped);
     assert!(!table.rows.is_empty());
-    for c in ["ebv", "ebv_bin", "P_AGN", "e_P_AGN", "Class", "Class_prob", "e_Class_prob", "CT"] {
+    for c in [
+        "ebv",
+        "ebv_bin",
+        "P_AGN",
+        "e_P_AGN",
+        "Class",
+        "Class_prob",
+        "e_Class_prob",
+        "CT",
+    ] {
         table.col(c);
     }
     assert!((0..table.rows.len()).all(|i| table.num(i, "CT").is_some()));
@@ -61,19 +70,37 @@ fn pipe_and_fused_paths_agree_byte_for_byte_and_make_is_incremental() {
     // A second make has nothing to do.
     let again = make(&dir, &["field"]);
     let said = String::from_utf8_lossy(&again.stdout);
-    assert!(!said.contains("fechner") && !said.contains("rforest"), "second make rebuilt:\n{said}");
+    assert!(
+        !said.contains("fechner") && !said.contains("rforest"),
+        "second make rebuilt:\n{said}"
+    );
 
     // Touching one catalog rebuilds the cross-match and what follows, not the X-ray table.
-    let ave = std::fs::metadata(field.join("ave.csv")).unwrap().modified().unwrap();
+    let ave = std::fs::metadata(field.join("ave.csv"))
+        .unwrap()
+        .modified()
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let gaia = dir.join("examples/3fgl_j1306/input/gaia.csv");
     let text = std::fs::read(&gaia).unwrap();
     std::fs::write(&gaia, text).unwrap();
     let rebuilt = make(&dir, &["field"]);
     let said = String::from_utf8_lossy(&rebuilt.stdout);
-    assert!(said.contains("xmatch") && !said.contains("fechner"), "{said}");
-    assert_eq!(std::fs::metadata(field.join("ave.csv")).unwrap().modified().unwrap(), ave);
-    assert_eq!(std::fs::read_to_string(field.join("classified.csv")).unwrap(), piped);
+    assert!(
+        said.contains("xmatch") && !said.contains("fechner"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::metadata(field.join("ave.csv"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        ave
+    );
+    assert_eq!(
+        std::fs::read_to_string(field.join("classified.csv")).unwrap(),
+        piped
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -84,22 +111,33 @@ fn rforest_can_be_swapped_for_scikit_learn() {
         .status()
         .is_ok_and(|s| s.success());
     if !has_sklearn {
-        assert!(std::env::var_os("CI").is_none(), "CI must install scikit-learn (.ci/run)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install scikit-learn (.ci/run)"
+        );
         eprintln!("skipping: python3 with scikit-learn is not installed");
         return;
     }
     let dir = scratch("swap");
     let script = root().join("examples/sklearn_rforest.py");
-    make(&dir, &["field", &format!("RFOREST=python3 {}", script.display())]);
+    make(
+        &dir,
+        &["field", &format!("RFOREST=python3 {}", script.display())],
+    );
     let table = Csv::read(&dir.join("out/3fgl_j1306/classified.csv"));
     assert!(!table.rows.is_empty());
     for i in 0..table.rows.len() {
         let class = table.text(i, "Class");
-        assert!(common_classes().contains(&class), "row {i}: class '{class}'");
+        assert!(
+            common_classes().contains(&class),
+            "row {i}: class '{class}'"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn common_classes() -> [&'static str; 8] {
-    ["AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO"]
+    [
+        "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
+    ]
 }
