@@ -7,8 +7,10 @@ pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod forest;
 pub mod rng;
 pub mod schema;
+pub mod smote;
 pub mod synth;
 pub mod table;
 
