@@ -7,8 +7,11 @@ pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod features;
+pub mod mc;
 pub mod rng;
 pub mod schema;
+pub mod sources;
 pub mod synth;
 pub mod table;
 
