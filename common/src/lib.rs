@@ -2,6 +2,7 @@
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
 //! `../shared/docs/muwclass-spec.md` ("spec") is cited by section throughout.
 
+pub mod absorption;
 pub mod bands;
 pub mod classes;
 pub mod cli;
@@ -9,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod features;
 pub mod mc;
+pub mod redden;
 pub mod rng;
 pub mod schema;
 pub mod sources;
