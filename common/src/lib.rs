@@ -13,6 +13,7 @@ pub mod mc;
 pub mod redden;
 pub mod rng;
 pub mod schema;
+pub mod sfd;
 pub mod sources;
 pub mod synth;
 pub mod table;
