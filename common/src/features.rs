@@ -6,8 +6,10 @@
 //! magnitudes to energy fluxes normalised by F_b (4.5, 4.6).
 
 use crate::bands::{BANDS, N_BANDS};
-use crate::schema::N_FEATURES;
-use crate::sources::Sources;
+use crate::error::Result;
+use crate::schema::{FEATURE_NAMES, N_FEATURES};
+use crate::sources::{Sources, TableOut};
+use crate::table::{Table, fmt_f64};
 
 /// Magnitude pairs of the twelve colour features 18-29 (spec 4.2), as `BANDS` indices.
 const COLORS: [(usize, usize); 12] = [
@@ -94,7 +96,7 @@ impl Scaler {
     /// value at all gets mean NaN (scikit-learn's result), so it stays missing after
     /// [`Scaler::transform`] in every table.
     pub fn fit(x: &[f64], n_features: usize) -> Scaler {
-        assert!(n_features > 0 && x.len() % n_features == 0);
+        assert!(n_features > 0 && x.len().is_multiple_of(n_features));
         let mut sum = vec![0.0; n_features];
         let mut count = vec![0usize; n_features];
         for row in x.chunks_exact(n_features) {
@@ -138,13 +140,55 @@ impl Scaler {
     /// X -> (X - mean) / scale, row-major with `n_features` columns; NaN stays NaN.
     pub fn transform(&self, x: &mut [f64]) {
         let n = self.n_features();
-        assert!(x.len() % n == 0);
+        assert!(x.len().is_multiple_of(n));
         for row in x.chunks_exact_mut(n) {
             for (j, v) in row.iter_mut().enumerate() {
                 *v = (*v - self.mean[j]) / self.scale[j];
             }
         }
     }
+}
+
+/// The `features` table: `t` with the 29 feature columns (`schema::FEATURE_NAMES`)
+/// appended, or replaced where `t` already has them.
+pub fn features_table(t: &Table) -> Result<TableOut> {
+    let src = Sources::from_table(t, None)?;
+    let x = features(&src);
+    TableOut::extend(t, &FEATURE_NAMES, |i| {
+        Ok(x[i * N_FEATURES..(i + 1) * N_FEATURES]
+            .iter()
+            .map(|v| fmt_f64(*v))
+            .collect())
+    })
+}
+
+/// The 29 feature columns of a table, row-major n x 29, empty cell = NaN.
+pub fn read_features(t: &Table) -> Result<Vec<f64>> {
+    let cols: Vec<usize> = FEATURE_NAMES
+        .iter()
+        .map(|n| t.header.require(n))
+        .collect::<Result<_>>()?;
+    let mut x = Vec::with_capacity(t.len() * N_FEATURES);
+    for row in &t.rows {
+        for &c in &cols {
+            x.push(row.num(c)?.unwrap_or(f64::NAN));
+        }
+    }
+    Ok(x)
+}
+
+/// The `standardize` table: a [`Scaler`] fitted on the feature columns of `train`
+/// applied to the feature columns of `t`, in place (spec 4.7).
+pub fn standardize_table(train: &Table, t: &Table) -> Result<TableOut> {
+    let scaler = Scaler::fit(&read_features(train)?, N_FEATURES);
+    let mut x = read_features(t)?;
+    scaler.transform(&mut x);
+    TableOut::extend(t, &FEATURE_NAMES, |i| {
+        Ok(x[i * N_FEATURES..(i + 1) * N_FEATURES]
+            .iter()
+            .map(|v| fmt_f64(*v))
+            .collect())
+    })
 }
 
 #[cfg(test)]

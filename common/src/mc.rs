@@ -24,9 +24,11 @@
 
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::bands::N_BANDS;
+use crate::bands::{BANDS, FLUX_COLUMNS, N_BANDS};
+use crate::error::Result;
 use crate::rng::{ChaCha8Rng, Purpose, StreamId, source_key};
-use crate::sources::Sources;
+use crate::sources::{Sources, TableOut};
+use crate::table::{Table, fmt_f64};
 
 /// Options of the sampling.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,6 +99,24 @@ fn sample_row(
         m[b] = mag[b] + z * (mag_err[b] * scale);
     }
     (f, m)
+}
+
+/// The `mcsample` table: one realisation of `t` (spec 5). `Fs, Fm, Fh` and the nine
+/// magnitudes are replaced by sampled values (a magnitude without error becomes
+/// empty), `Fb` = Fs + Fm + Fh of the sample (replaced, or appended when absent); the
+/// errors and every other column are unchanged.
+pub fn sample_table(t: &Table, id: StreamId, opts: &McOptions) -> Result<TableOut> {
+    let src = Sources::from_table(t, None)?;
+    let s = sample(&src, id, opts);
+    let mut new: Vec<&str> = FLUX_COLUMNS.iter().map(|(v, _)| *v).collect();
+    new.push("Fb");
+    new.extend(BANDS.iter().map(|b| b.column));
+    TableOut::extend(t, &new, |i| {
+        let mut v: Vec<String> = s.flux[i].iter().map(|x| fmt_f64(*x)).collect();
+        v.push(fmt_f64(s.fb(i)));
+        v.extend(s.mag[i].iter().map(|m| fmt_f64(*m)));
+        Ok(v)
+    })
 }
 
 #[cfg(test)]

@@ -221,7 +221,7 @@ fn ring_info(nside: u64, ring: u64) -> (u64, u64, f64, bool) {
         let z = (2 * nside) as f64 - north as f64;
         let theta = (z * 2.0 / (3.0 * nside as f64)).acos();
         let start = 2 * nside * (nside - 1) + (north - nside) * 4 * nside;
-        (start, 4 * nside, theta, (north - nside) % 2 == 0)
+        (start, 4 * nside, theta, (north - nside).is_multiple_of(2))
     };
     if north != ring {
         theta = PI - theta;

@@ -14,7 +14,7 @@ use crate::bands::{BANDS, FLUX_COLUMNS, N_BANDS};
 use crate::classes::class_index;
 use crate::error::Result;
 use crate::schema;
-use crate::table::{Row, Table};
+use crate::table::{Row, Table, Writer};
 
 /// The measured quantities of a table, one entry per row, in input order.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,11 +116,11 @@ impl Sources {
         for (b, &(v, e)) in c.flux.iter().enumerate() {
             let x = row.num_required(v)?;
             if x <= 0.0 {
-                return Err(row.error(v, format!("flux must be positive, got {x}")));
+                return Err(row.error(v, format!("flux must be positive, got '{}'", row.text(v))));
             }
             let sigma = row.num_required(e)?;
             if sigma < 0.0 {
-                return Err(row.error(e, format!("negative flux error {sigma}")));
+                return Err(row.error(e, format!("negative flux error '{}'", row.text(e))));
             }
             flux[b] = x;
             flux_err[b] = sigma;
@@ -131,7 +131,7 @@ impl Sources {
             mag[b] = row.num(v)?.unwrap_or(f64::NAN);
             if let Some(sigma) = row.num(e)? {
                 if sigma < 0.0 {
-                    return Err(row.error(e, format!("negative magnitude error {sigma}")));
+                    return Err(row.error(e, format!("negative magnitude error '{}'", row.text(e))));
                 }
                 mag_err[b] = sigma;
             }
@@ -197,6 +197,67 @@ impl Sources {
     pub fn fb(&self, i: usize) -> f64 {
         let [s, m, h] = self.flux[i];
         s + m + h
+    }
+}
+
+/// A table produced by a tool: the input's columns with the tool's own columns
+/// replaced in place or appended (`Header::extended`), every input row kept in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableOut {
+    pub names: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl TableOut {
+    /// `t` with the columns `new` set, per row, to `values(i)` (same order as `new`).
+    pub fn extend(
+        t: &Table,
+        new: &[&str],
+        mut values: impl FnMut(usize) -> Result<Vec<String>>,
+    ) -> Result<TableOut> {
+        let layout = t.header.extended(new)?;
+        let mut rows = Vec::with_capacity(t.len());
+        for (i, row) in t.rows.iter().enumerate() {
+            let v = values(i)?;
+            rows.push(
+                layout
+                    .row(&row.record, &v)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        Ok(TableOut {
+            names: layout.names,
+            rows,
+        })
+    }
+
+    /// Writes the table (header, rows) and finishes the writer (atomic rename of a file).
+    pub fn write(&self, mut w: Writer) -> Result<()> {
+        w.write_row(&self.names)?;
+        for row in &self.rows {
+            w.write_row(row)?;
+        }
+        w.finish()
+    }
+
+    /// The CSV text, as [`TableOut::write`] would write it.
+    pub fn to_csv(&self) -> Result<String> {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("sink").extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        self.write(Writer::to_writer("<memory>", Box::new(Sink(buf.clone()))))?;
+        let bytes = buf.lock().expect("sink").clone();
+        Ok(String::from_utf8(bytes).expect("CSV of UTF-8 cells"))
     }
 }
 
@@ -272,7 +333,7 @@ mod tests {
         );
         let t = Table::from_bytes("t.csv", text.as_bytes()).unwrap();
         let e = Sources::from_table(&t, None).unwrap_err().to_string();
-        assert_eq!(e, "t.csv:2: column 2 (Fs): flux must be positive, got 0");
+        assert_eq!(e, "t.csv:2: column 2 (Fs): flux must be positive, got '0'");
 
         let t = Table::from_bytes("t.csv", b"CSCv2_name,Fs\nx,1\n").unwrap();
         let e = Sources::from_table(&t, None).unwrap_err().to_string();
