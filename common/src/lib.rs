@@ -2,15 +2,21 @@
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
 //! `../shared/docs/muwclass-spec.md` ("spec") is cited by section throughout.
 
+pub mod absorption;
 pub mod bands;
 pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod features;
 pub mod forest;
+pub mod mc;
+pub mod redden;
 pub mod rng;
 pub mod schema;
+pub mod sfd;
 pub mod smote;
+pub mod sources;
 pub mod synth;
 pub mod table;
 
