@@ -1,7 +1,35 @@
-//! `features`: not yet written.
+//! `features`: the 29 classifier features of every row (spec 3.5, 4).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use common::features::features_table;
+use common::table::{Table, Writer};
+
+#[derive(Parser)]
+#[command(
+    name = "features",
+    about = "Append the 29 MUWCLASS features (spec 4.2) to a table of fluxes and magnitudes",
+    long_about = "Applies the survey depth cut (a magnitude at or beyond its limit is \
+missing; so is a magnitude without error), then appends log10(F/Fb) of the X-ray bands, \
+log10(Fb), the hardness ratios, P_inter, P_intra, log10(F/Fb) of G..W2 and the twelve \
+colours. Missing features are empty cells. Usually fed by mcsample.",
+    after_help = "Example:\n  \
+redden --ebv 0.5 | mcsample --seed 1 --replica 0 | features > td_r0.csv\n  \
+standardize --fit td_r0.csv td_r0.csv > td_r0_std.csv"
+)]
+struct Args {
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Input table [default: standard input].
+    file: Option<PathBuf>,
+}
 
 fn main() -> std::process::ExitCode {
+    let args = Args::parse();
     common::cli::run("features", || {
-        Err(common::Error::invalid("features is not implemented yet"))
+        let t = Table::read(args.file.as_deref())?;
+        features_table(&t)?.write(Writer::create(args.output.as_deref())?)
     })
 }

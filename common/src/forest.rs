@@ -1,0 +1,831 @@
+//! The random forest of spec 7: scikit-learn's `RandomForestClassifier` (Gini,
+//! bootstrap, `max_features='sqrt'`, fully grown trees, soft voting) re-implemented
+//! with the same split semantics, and fast.
+//!
+//! Semantics kept from scikit-learn (`_classes.py`, `_splitter.pyx`, `_tree.pyx`,
+//! `_forest.py`):
+//! * features are stored as f32 (scikit-learn's `DTYPE`), thresholds as f64;
+//! * a tree's bootstrap is n draws with replacement, used as integer sample weights;
+//!   samples drawn zero times are not in the tree at all;
+//! * at each node candidate features are drawn without replacement until
+//!   `max_features` non-constant ones have been evaluated (constant = all values within
+//!   1e-7), features found constant in a node stay known-constant in its subtree
+//!   (the splitter's `features` / `constant_features` bookkeeping is mirrored exactly);
+//! * a split lies between consecutive sorted values that differ by more than 1e-7,
+//!   at their midpoint; the best split maximises the weighted Gini proxy
+//!   −w_r·g_r − w_l·g_l, the first best in visit order winning;
+//! * a node is a leaf when it holds fewer than 2 samples, when it is pure, or when no
+//!   feature splits it; the leaf value is its normalised class weights;
+//! * `predict_proba` = mean over trees of the leaf values;
+//! * importances = mean decrease of impurity, normalised per tree and overall.
+//!
+//! Speed comes from working on ranks: each feature is sorted once per fit; a node then
+//! sorts packed (rank, weight, class) integer keys of its own samples, and the class
+//! counts of every candidate split are exact integer running sums.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::classes::{CLASSES, N_CLASSES, argmax, class_index, prob_columns};
+use crate::error::{Error, Result};
+use crate::rng::{ChaCha8Rng, Purpose, RngExt, StreamId};
+use crate::table::{Table, Writer, fmt_f64};
+
+/// scikit-learn's `FEATURE_THRESHOLD`: sorted values closer than this are not split.
+const FEATURE_THRESHOLD: f64 = 1e-7;
+
+/// Marks a leaf in [`Node::feature`].
+const LEAF: u32 = u32::MAX;
+
+/// Forest settings (spec 7, 11.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForestParams {
+    pub n_trees: usize,
+    /// Candidate features per split; `None` = floor(sqrt(n_features)) (5 for 29).
+    pub max_features: Option<usize>,
+    /// The value a missing feature (NaN) takes, in standardized units (spec 4.8).
+    pub missing: f64,
+}
+
+impl Default for ForestParams {
+    fn default() -> Self {
+        ForestParams {
+            n_trees: 100,
+            max_features: None,
+            missing: -100.0,
+        }
+    }
+}
+
+impl ForestParams {
+    /// The number of candidate features per split for `n_features` features.
+    pub fn max_features_for(&self, n_features: usize) -> usize {
+        match self.max_features {
+            Some(m) => m.clamp(1, n_features.max(1)),
+            None => ((n_features as f64).sqrt().floor() as usize).max(1),
+        }
+    }
+}
+
+/// One tree node. Internal: `feature`, `threshold` (go left when x <= threshold),
+/// children `left`, `right`. Leaf: `feature == LEAF`, `left` = index of its class
+/// probabilities in [`Tree::values`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Node {
+    feature: u32,
+    left: u32,
+    right: u32,
+    threshold: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Tree {
+    nodes: Vec<Node>,
+    /// Leaf class probabilities, n_classes per leaf.
+    values: Vec<f64>,
+    /// This tree's normalised mean decrease of impurity per feature.
+    importances: Vec<f64>,
+}
+
+impl Tree {
+    fn leaf_of(&self, row: &[f32], n_classes: usize) -> &[f64] {
+        let mut i = 0usize;
+        loop {
+            let node = &self.nodes[i];
+            if node.feature == LEAF {
+                let at = node.left as usize * n_classes;
+                return &self.values[at..at + n_classes];
+            }
+            i = if f64::from(row[node.feature as usize]) <= node.threshold {
+                node.left as usize
+            } else {
+                node.right as usize
+            };
+        }
+    }
+}
+
+/// A fitted forest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forest {
+    n_features: usize,
+    n_classes: usize,
+    missing: f64,
+    trees: Vec<Tree>,
+}
+
+impl Forest {
+    /// Fits the forest (spec 7). `x`: row-major n × `n_features`, NaN = missing, which
+    /// becomes `params.missing` (−100, spec 4.8); `y`: class indices < `n_classes`.
+    /// Tree t draws its bootstrap and split features from `id.rng(Purpose::Forest, t)`;
+    /// trees are built in parallel and the result is the same for any number of threads.
+    pub fn fit(
+        x: &[f64],
+        n_features: usize,
+        y: &[u8],
+        n_classes: usize,
+        params: &ForestParams,
+        id: StreamId,
+    ) -> Result<Forest> {
+        let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
+        if params.n_trees == 0 {
+            return Err(Error::invalid("a forest needs at least one tree"));
+        }
+        let max_features = params.max_features_for(n_features);
+        let trees: Vec<Tree> = (0..params.n_trees)
+            .into_par_iter()
+            .map(|t| {
+                let mut rng = id.rng(Purpose::Forest, t as u64);
+                TreeBuilder::new(&data, max_features).build(&mut rng)
+            })
+            .collect();
+        Ok(Forest {
+            n_features,
+            n_classes,
+            missing: params.missing,
+            trees,
+        })
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    pub fn n_trees(&self) -> usize {
+        self.trees.len()
+    }
+
+    /// Mean over trees of the leaf class fractions (soft voting), classes
+    /// 0..n_classes. NaN in `row` is the missing flag too.
+    pub fn predict_proba(&self, row: &[f64]) -> Vec<f64> {
+        assert_eq!(row.len(), self.n_features, "row length != n_features");
+        let row32: Vec<f32> = row
+            .iter()
+            .map(|&v| if v.is_nan() { self.missing } else { v } as f32)
+            .collect();
+        let mut p = vec![0.0f64; self.n_classes];
+        for tree in &self.trees {
+            for (acc, v) in p.iter_mut().zip(tree.leaf_of(&row32, self.n_classes)) {
+                *acc += v;
+            }
+        }
+        let n = self.trees.len() as f64;
+        p.iter_mut().for_each(|v| *v /= n);
+        p
+    }
+
+    /// The predicted class index: the first of the most probable classes.
+    pub fn predict(&self, row: &[f64]) -> usize {
+        argmax(&self.predict_proba(row))
+    }
+
+    /// Mean decrease in impurity, normalised to sum 1 (scikit-learn's
+    /// `feature_importances_`: trees of a single node are left out of the mean).
+    pub fn importances(&self) -> Vec<f64> {
+        let mut sum = vec![0.0f64; self.n_features];
+        let mut n = 0usize;
+        for tree in self.trees.iter().filter(|t| t.nodes.len() > 1) {
+            for (s, v) in sum.iter_mut().zip(&tree.importances) {
+                *s += v;
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return sum;
+        }
+        sum.iter_mut().for_each(|v| *v /= n as f64);
+        let total: f64 = sum.iter().sum();
+        if total > 0.0 {
+            sum.iter_mut().for_each(|v| *v /= total);
+        }
+        sum
+    }
+}
+
+/// The training set as the trees see it: per feature, every row's rank among the
+/// distinct f32 values of that feature, and the value of each rank.
+struct Prepared {
+    n: usize,
+    n_features: usize,
+    n_classes: usize,
+    /// rank[f * n + i]: rank of row i in feature f (equal values share a rank).
+    rank: Vec<u32>,
+    /// values[f][r]: the f32 value of rank r of feature f, as f64.
+    values: Vec<Vec<f64>>,
+    y: Vec<u8>,
+}
+
+impl Prepared {
+    fn new(x: &[f64], n_features: usize, y: &[u8], n_classes: usize, missing: f64) -> Result<Self> {
+        let n = y.len();
+        if n_features == 0 || n == 0 {
+            return Err(Error::invalid(
+                "a forest needs at least one row and one feature",
+            ));
+        }
+        if x.len() != n * n_features {
+            return Err(Error::invalid(format!(
+                "forest: {} values for {n} rows of {n_features} features",
+                x.len()
+            )));
+        }
+        if n >= u32::MAX as usize {
+            return Err(Error::invalid("forest: too many rows"));
+        }
+        if !(1..=256).contains(&n_classes) {
+            return Err(Error::invalid("forest: between 1 and 256 classes"));
+        }
+        if let Some(i) = y.iter().position(|&c| c as usize >= n_classes) {
+            return Err(Error::invalid(format!(
+                "forest: class index {} of row {i} is not below {n_classes}",
+                y[i]
+            )));
+        }
+        if !missing.is_finite() {
+            return Err(Error::invalid(
+                "forest: the missing-value flag must be finite",
+            ));
+        }
+        if let Some(i) = x.iter().position(|v| v.is_infinite()) {
+            return Err(Error::invalid(format!(
+                "forest: infinite value in row {}, feature {}",
+                i / n_features,
+                i % n_features
+            )));
+        }
+        let cols: Vec<(Vec<u32>, Vec<f64>)> = (0..n_features)
+            .into_par_iter()
+            .map(|f| {
+                let col: Vec<f32> = (0..n)
+                    .map(|i| {
+                        let v = x[i * n_features + f];
+                        (if v.is_nan() { missing } else { v }) as f32
+                    })
+                    .collect();
+                rank_column(&col)
+            })
+            .collect();
+        let mut rank = Vec::with_capacity(n * n_features);
+        let mut values = Vec::with_capacity(n_features);
+        for (r, v) in cols {
+            rank.extend_from_slice(&r);
+            values.push(v);
+        }
+        Ok(Prepared {
+            n,
+            n_features,
+            n_classes,
+            rank,
+            values,
+            y: y.to_vec(),
+        })
+    }
+}
+
+/// Dense ranks of a column (equal values share a rank) and the value of each rank.
+fn rank_column(col: &[f32]) -> (Vec<u32>, Vec<f64>) {
+    let mut order: Vec<u32> = (0..col.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));
+    let mut rank = vec![0u32; col.len()];
+    let mut values: Vec<f64> = Vec::new();
+    let mut last = f32::NAN;
+    for &i in &order {
+        let v = col[i as usize];
+        // -0.0 and 0.0 compare equal and are one value for the splitter.
+        if values.is_empty() || v != last {
+            values.push(f64::from(v));
+            last = v;
+        }
+        rank[i as usize] = (values.len() - 1) as u32;
+    }
+    (rank, values)
+}
+
+/// A node waiting on the depth-first stack (scikit-learn's `StackRecord`).
+struct Pending {
+    start: usize,
+    end: usize,
+    parent: Option<(usize, bool)>,
+    n_constant: usize,
+}
+
+/// The best split found in a node.
+struct Split {
+    feature: usize,
+    /// Rank (in `feature`) of the last sample going left.
+    left_rank: u32,
+    threshold: f64,
+    proxy: f64,
+}
+
+/// Packed sort key of a sample in a node: rank (high 32 bits), bootstrap weight
+/// (bits 8..32), class (low 8 bits).
+#[inline]
+fn key(rank: u32, weight: u32, class: u8) -> u64 {
+    (u64::from(rank) << 32) | (u64::from(weight) << 8) | u64::from(class)
+}
+
+struct TreeBuilder<'a> {
+    data: &'a Prepared,
+    max_features: usize,
+    weight: Vec<u32>,
+    samples: Vec<u32>,
+    features: Vec<usize>,
+    constant_features: Vec<usize>,
+    keys: Vec<u64>,
+    counts: Vec<u64>,
+    left: Vec<u64>,
+    right: Vec<u64>,
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    /// Weighted size and impurity of every node, for the importances.
+    node_stats: Vec<(u64, f64)>,
+}
+
+impl<'a> TreeBuilder<'a> {
+    fn new(data: &'a Prepared, max_features: usize) -> Self {
+        let c = data.n_classes;
+        TreeBuilder {
+            data,
+            max_features,
+            weight: vec![0; data.n],
+            samples: Vec::with_capacity(data.n),
+            features: (0..data.n_features).collect(),
+            constant_features: vec![0; data.n_features],
+            keys: Vec::with_capacity(data.n),
+            counts: vec![0; c],
+            left: vec![0; c],
+            right: vec![0; c],
+            nodes: Vec::new(),
+            values: Vec::new(),
+            node_stats: Vec::new(),
+        }
+    }
+
+    fn build(mut self, rng: &mut ChaCha8Rng) -> Tree {
+        let n = self.data.n;
+        // Bootstrap as integer weights (scikit-learn `_generate_sample_indices`).
+        for _ in 0..n {
+            self.weight[rng.random_range(0..n)] += 1;
+        }
+        self.samples
+            .extend((0..n as u32).filter(|&i| self.weight[i as usize] > 0));
+        let mut stack = vec![Pending {
+            start: 0,
+            end: self.samples.len(),
+            parent: None,
+            n_constant: 0,
+        }];
+        while let Some(p) = stack.pop() {
+            let id = self.nodes.len();
+            if let Some((parent, is_left)) = p.parent {
+                if is_left {
+                    self.nodes[parent].left = id as u32;
+                } else {
+                    self.nodes[parent].right = id as u32;
+                }
+            }
+            let (w, sq) = self.count(p.start, p.end);
+            let impurity = gini(sq, w);
+            self.node_stats.push((w, impurity));
+            let m = p.end - p.start;
+            let split = if m < 2 || impurity <= f64::EPSILON {
+                None
+            } else {
+                self.node_split(p.start, p.end, p.n_constant, rng)
+            };
+            match split {
+                Some((split, n_constant)) => {
+                    let mid = self.partition(p.start, p.end, &split);
+                    self.nodes.push(Node {
+                        feature: split.feature as u32,
+                        left: 0,
+                        right: 0,
+                        threshold: split.threshold,
+                    });
+                    // Right pushed first: the left subtree is built first, as in
+                    // scikit-learn's DepthFirstTreeBuilder.
+                    stack.push(Pending {
+                        start: mid,
+                        end: p.end,
+                        parent: Some((id, false)),
+                        n_constant,
+                    });
+                    stack.push(Pending {
+                        start: p.start,
+                        end: mid,
+                        parent: Some((id, true)),
+                        n_constant,
+                    });
+                }
+                None => {
+                    let leaf = (self.values.len() / self.data.n_classes) as u32;
+                    let total = w as f64;
+                    self.values
+                        .extend(self.counts.iter().map(|&c| c as f64 / total));
+                    self.nodes.push(Node {
+                        feature: LEAF,
+                        left: leaf,
+                        right: 0,
+                        threshold: 0.0,
+                    });
+                }
+            }
+        }
+        let importances = self.importances();
+        Tree {
+            nodes: self.nodes,
+            values: self.values,
+            importances,
+        }
+    }
+
+    /// Class weights of a node into `self.counts`; returns (total weight, Σ count²).
+    fn count(&mut self, start: usize, end: usize) -> (u64, u64) {
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        for &s in &self.samples[start..end] {
+            self.counts[self.data.y[s as usize] as usize] += u64::from(self.weight[s as usize]);
+        }
+        let w = self.counts.iter().sum();
+        let sq = self.counts.iter().map(|c| c * c).sum();
+        (w, sq)
+    }
+
+    /// scikit-learn's `BestSplitter.node_split`; `self.counts` holds the node's class
+    /// weights. Returns the split and the number of known-constant features for the
+    /// children, `None` when no feature splits the node.
+    fn node_split(
+        &mut self,
+        start: usize,
+        end: usize,
+        n_known_constants: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<(Split, usize)> {
+        let n_features = self.data.n_features;
+        let mut f_i = n_features;
+        let mut n_visited = 0usize;
+        let mut n_found_constants = 0usize;
+        let mut n_drawn_constants = 0usize;
+        let mut n_total_constants = n_known_constants;
+        self.constant_features[..n_known_constants]
+            .copy_from_slice(&self.features[..n_known_constants]);
+        let mut best: Option<Split> = None;
+
+        while f_i > n_total_constants
+            && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
+        {
+            n_visited += 1;
+            let mut f_j = rng.random_range(n_drawn_constants..f_i - n_found_constants);
+            if f_j < n_known_constants {
+                self.features.swap(n_drawn_constants, f_j);
+                n_drawn_constants += 1;
+                continue;
+            }
+            f_j += n_found_constants;
+            let feature = self.features[f_j];
+            match self.best_split_on(feature, start, end) {
+                None => {
+                    self.features.swap(f_j, n_total_constants);
+                    n_found_constants += 1;
+                    n_total_constants += 1;
+                }
+                Some(split) => {
+                    f_i -= 1;
+                    self.features.swap(f_i, f_j);
+                    if best.as_ref().is_none_or(|b| split.proxy > b.proxy) {
+                        best = Some(split);
+                    }
+                }
+            }
+        }
+        self.features[..n_known_constants]
+            .copy_from_slice(&self.constant_features[..n_known_constants]);
+        self.constant_features[n_known_constants..n_total_constants]
+            .copy_from_slice(&self.features[n_known_constants..n_total_constants]);
+        best.map(|b| (b, n_total_constants))
+    }
+
+    /// The best split of a node on one feature, `None` when the feature is constant
+    /// in the node (a non-constant feature always has a split position).
+    fn best_split_on(&mut self, feature: usize, start: usize, end: usize) -> Option<Split> {
+        let data = self.data;
+        let rank = &data.rank[feature * data.n..(feature + 1) * data.n];
+        let values = &data.values[feature];
+        self.keys.clear();
+        for &s in &self.samples[start..end] {
+            let s = s as usize;
+            self.keys.push(key(rank[s], self.weight[s], data.y[s]));
+        }
+        let keys = &mut self.keys;
+        keys.sort_unstable();
+        let rank_of = |k: u64| (k >> 32) as usize;
+        let lo = values[rank_of(keys[0])];
+        let hi = values[rank_of(keys[keys.len() - 1])];
+        if hi <= lo + FEATURE_THRESHOLD {
+            return None;
+        }
+        // Exact integer running sums: left/right class weights, their squares' sums.
+        self.left.iter_mut().for_each(|c| *c = 0);
+        self.right.copy_from_slice(&self.counts);
+        let (mut w_l, mut w_r) = (0u64, self.counts.iter().sum::<u64>());
+        let (mut sq_l, mut sq_r) = (0u64, self.counts.iter().map(|c| c * c).sum::<u64>());
+        let mut best = Split {
+            feature,
+            left_rank: 0,
+            threshold: 0.0,
+            proxy: f64::NEG_INFINITY,
+        };
+        for p in 0..keys.len() - 1 {
+            let k = keys[p];
+            let c = (k & 0xff) as usize;
+            let w = (k >> 8) & 0x00ff_ffff;
+            sq_l += (2 * self.left[c] + w) * w;
+            self.left[c] += w;
+            sq_r -= (2 * self.right[c] - w) * w;
+            self.right[c] -= w;
+            w_l += w;
+            w_r -= w;
+            let v = values[rank_of(k)];
+            let v_next = values[rank_of(keys[p + 1])];
+            if v_next <= v + FEATURE_THRESHOLD {
+                continue;
+            }
+            // scikit-learn's Gini `proxy_impurity_improvement`, in its own floating
+            // point form so that near-ties between splits resolve as there.
+            let (wl, wr) = (w_l as f64, w_r as f64);
+            let proxy =
+                -wr * (1.0 - sq_r as f64 / (wr * wr)) - wl * (1.0 - sq_l as f64 / (wl * wl));
+            if proxy > best.proxy {
+                let mut threshold = v / 2.0 + v_next / 2.0;
+                if threshold == v_next || !threshold.is_finite() {
+                    threshold = v;
+                }
+                best = Split {
+                    feature,
+                    left_rank: rank_of(k) as u32,
+                    threshold,
+                    proxy,
+                };
+            }
+        }
+        Some(best)
+    }
+
+    /// Moves the samples going left to the front of the node; returns the boundary.
+    fn partition(&mut self, start: usize, end: usize, split: &Split) -> usize {
+        let data = self.data;
+        let rank = &data.rank[split.feature * data.n..(split.feature + 1) * data.n];
+        let (mut p, mut q) = (start, end);
+        while p < q {
+            if rank[self.samples[p] as usize] <= split.left_rank {
+                p += 1;
+            } else {
+                q -= 1;
+                self.samples.swap(p, q);
+            }
+        }
+        p
+    }
+
+    /// scikit-learn's `compute_feature_importances` (normalised).
+    fn importances(&self) -> Vec<f64> {
+        let mut imp = vec![0.0f64; self.data.n_features];
+        for (node, &(w, impurity)) in self.nodes.iter().zip(&self.node_stats) {
+            if node.feature == LEAF {
+                continue;
+            }
+            let (wl, il) = self.node_stats[node.left as usize];
+            let (wr, ir) = self.node_stats[node.right as usize];
+            imp[node.feature as usize] += w as f64 * impurity - wl as f64 * il - wr as f64 * ir;
+        }
+        let root = self.node_stats[0].0 as f64;
+        imp.iter_mut().for_each(|v| *v /= root);
+        let total: f64 = imp.iter().sum();
+        if total > 0.0 {
+            imp.iter_mut().for_each(|v| *v /= total);
+        }
+        imp
+    }
+}
+
+/// Gini impurity from the total weight and the sum of squared class weights.
+fn gini(sq: u64, w: u64) -> f64 {
+    1.0 - sq as f64 / (w as f64 * w as f64)
+}
+
+/// What a model file holds: the forest with the names it was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub version: u32,
+    pub features: Vec<String>,
+    pub classes: Vec<String>,
+    pub params: ForestParams,
+    pub forest: Forest,
+}
+
+/// Identifies a model file and its layout version.
+pub const MODEL_FORMAT: &str = "muwclass-rforest";
+pub const MODEL_VERSION: u32 = 1;
+/// The first bytes of a postcard model file.
+const MAGIC: &[u8; 8] = b"MUWRF\x00\x00\x01";
+
+impl Model {
+    pub fn new(
+        features: Vec<String>,
+        classes: Vec<String>,
+        params: ForestParams,
+        forest: Forest,
+    ) -> Self {
+        Model {
+            format: MODEL_FORMAT.to_string(),
+            version: MODEL_VERSION,
+            features,
+            classes,
+            params,
+            forest,
+        }
+    }
+
+    /// Serialises to JSON when the path ends in `.json`, else to postcard behind a
+    /// magic header. Written to a temporary file and renamed (atomic for make).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let name = path.display().to_string();
+        let bytes = if is_json(path) {
+            serde_json::to_vec(self).map_err(|e| Error::file(&name, e.to_string()))?
+        } else {
+            let mut b = MAGIC.to_vec();
+            b.extend(postcard::to_stdvec(self).map_err(|e| Error::file(&name, e.to_string()))?);
+            b
+        };
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| Error::file(&name, "not a file name"))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(file_name);
+        tmp_name.push(format!(".tmp{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        std::fs::write(&tmp, bytes).map_err(|e| Error::io(&name, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(&name, e)
+        })
+    }
+
+    /// Reads a model written by [`Model::save`]; anything else (another format,
+    /// another version, a damaged file) is a clear error.
+    pub fn load(path: &Path) -> Result<Model> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        Self::from_bytes(&name, &bytes, is_json(path))
+    }
+
+    pub fn from_bytes(name: &str, bytes: &[u8], json: bool) -> Result<Model> {
+        let not_model = |why: String| {
+            Error::file(
+                name,
+                format!("not a {MODEL_FORMAT} model of version {MODEL_VERSION} ({why})"),
+            )
+        };
+        let model: Model = if json {
+            serde_json::from_slice(bytes).map_err(|e| not_model(e.to_string()))?
+        } else {
+            let body = bytes
+                .strip_prefix(MAGIC.as_slice())
+                .ok_or_else(|| not_model("unknown file header".to_string()))?;
+            postcard::from_bytes(body).map_err(|e| not_model(e.to_string()))?
+        };
+        if model.format != MODEL_FORMAT || model.version != MODEL_VERSION {
+            return Err(not_model(format!(
+                "{} version {}",
+                model.format, model.version
+            )));
+        }
+        if model.features.len() != model.forest.n_features
+            || model.classes.len() != model.forest.n_classes
+        {
+            return Err(not_model("names do not match the forest".to_string()));
+        }
+        Ok(model)
+    }
+}
+
+/// The feature columns of a table as a row-major matrix, missing = NaN. A column
+/// that is absent or a cell that is not a number is an error naming it.
+pub fn feature_matrix(table: &Table, features: &[&str]) -> Result<Vec<f64>> {
+    let cols: Vec<usize> = features
+        .iter()
+        .map(|f| table.header.require(f))
+        .collect::<Result<_>>()?;
+    let mut x = Vec::with_capacity(table.len() * cols.len());
+    for row in &table.rows {
+        for &c in &cols {
+            x.push(row.num(c)?.unwrap_or(f64::NAN));
+        }
+    }
+    Ok(x)
+}
+
+/// The class indices (class order of [`CLASSES`]) of a table's class column; an
+/// empty cell or an unknown label is an error naming the cell.
+pub fn class_indices(table: &Table, column: &str) -> Result<Vec<u8>> {
+    let col = table.header.require(column)?;
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            let label = row.text(col);
+            class_index(label).map(|c| c as u8).ok_or_else(|| {
+                row.error(
+                    col,
+                    format!("unknown class '{label}' (known: {})", CLASSES.join(", ")),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `rforest train`: fits a forest on a (balanced) training table.
+pub fn train_table(
+    table: &Table,
+    class_column: &str,
+    features: &[&str],
+    params: &ForestParams,
+    id: StreamId,
+) -> Result<Model> {
+    let y = class_indices(table, class_column)?;
+    let x = feature_matrix(table, features)?;
+    let forest = Forest::fit(&x, features.len(), &y, N_CLASSES, params, id)?;
+    Ok(Model::new(
+        features.iter().map(|f| f.to_string()).collect(),
+        CLASSES.iter().map(|c| c.to_string()).collect(),
+        params.clone(),
+        forest,
+    ))
+}
+
+/// `rforest predict`: appends `P_<class>` (class order), `Class` (first most
+/// probable) and `Class_prob` to every row. The model's features must all be columns.
+pub fn predict_table(model: &Model, table: &Table, out: &mut Writer) -> Result<()> {
+    let features: Vec<&str> = model.features.iter().map(String::as_str).collect();
+    for f in &features {
+        if table.header.find(f)?.is_none() {
+            return Err(Error::input(
+                table.header.at(Some(1), None),
+                format!(
+                    "missing column '{f}', a feature of the model (trained on {})",
+                    model.features.join(",")
+                ),
+            ));
+        }
+    }
+    let x = feature_matrix(table, &features)?;
+    let n_features = features.len();
+    let probs: Vec<Vec<f64>> = x
+        .par_chunks(n_features.max(1))
+        .map(|row| model.forest.predict_proba(row))
+        .collect();
+    let mut new: Vec<String> = if model.classes.iter().eq(CLASSES.iter()) {
+        prob_columns()
+    } else {
+        model.classes.iter().map(|c| format!("P_{c}")).collect()
+    };
+    new.push("Class".to_string());
+    new.push("Class_prob".to_string());
+    let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
+    let layout = table.header.extended(&new_refs)?;
+    out.write_row(&layout.names)?;
+    let mut values: Vec<String> = Vec::with_capacity(new.len());
+    for (row, p) in table.rows.iter().zip(&probs) {
+        values.clear();
+        values.extend(p.iter().map(|&v| fmt_f64(v)));
+        let best = argmax(p);
+        values.push(model.classes[best].clone());
+        values.push(fmt_f64(p[best]));
+        out.write_row(layout.row(&row.record, &values))?;
+    }
+    Ok(())
+}
+
+/// Writes `feature,importance` rows.
+pub fn write_importances(model: &Model, out: &mut Writer) -> Result<()> {
+    out.write_row(["feature", "importance"])?;
+    for (name, v) in model.features.iter().zip(model.forest.importances()) {
+        out.write_row([name.as_str(), fmt_f64(v).as_str()])?;
+    }
+    Ok(())
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,423 @@
+use super::*;
+use crate::rng::{Purpose, RngExt, StreamId};
+
+fn id() -> StreamId {
+    StreamId::new(11).replica(2)
+}
+
+/// Rows of `n_features` with ties (rounded values), missing values and a class that
+/// depends on the first features with noise: the shape of the real training set.
+fn messy(n: usize, n_features: usize, n_classes: usize, seed: u64) -> (Vec<f64>, Vec<u8>) {
+    let mut rng = StreamId::new(seed).rng(Purpose::Sample, 0);
+    let mut x = Vec::with_capacity(n * n_features);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = rng.random_range(0..n_classes);
+        for f in 0..n_features {
+            let v: f64 = rng.random::<f64>() + if f < 3 { c as f64 * 0.4 } else { 0.0 };
+            let v = match f % 3 {
+                0 => v,
+                1 => (v * 10.0).round() / 10.0,
+                _ if rng.random::<f64>() < 0.3 => f64::NAN,
+                _ => v,
+            };
+            x.push(v);
+        }
+        y.push(c as u8);
+    }
+    (x, y)
+}
+
+/// scikit-learn's tree building written out literally (f64 weights, per-node sort of
+/// the f32 values, Gini proxy −w_r·g_r − w_l·g_l), as the independent reference of
+/// the rank-based builder.
+struct Naive<'a> {
+    x: &'a [f32],
+    n_features: usize,
+    y: &'a [u8],
+    n_classes: usize,
+    max_features: usize,
+    weight: Vec<f64>,
+    samples: Vec<usize>,
+    features: Vec<usize>,
+    constant_features: Vec<usize>,
+    nodes: Vec<Node>,
+    values: Vec<f64>,
+    stats: Vec<(f64, f64)>,
+}
+
+impl Naive<'_> {
+    fn counts(&self, s: &[usize]) -> Vec<f64> {
+        let mut c = vec![0.0; self.n_classes];
+        for &i in s {
+            c[self.y[i] as usize] += self.weight[i];
+        }
+        c
+    }
+
+    fn gini(c: &[f64]) -> f64 {
+        let w: f64 = c.iter().sum();
+        let sq: f64 = c.iter().map(|v| v * v).sum();
+        1.0 - sq / (w * w)
+    }
+
+    fn build(mut self, rng: &mut ChaCha8Rng) -> Tree {
+        let n = self.y.len();
+        for _ in 0..n {
+            self.weight[rng.random_range(0..n)] += 1.0;
+        }
+        self.samples = (0..n).filter(|&i| self.weight[i] > 0.0).collect();
+        let mut stack = vec![(0usize, self.samples.len(), None::<(usize, bool)>, 0usize)];
+        while let Some((start, end, parent, n_known)) = stack.pop() {
+            let id = self.nodes.len();
+            if let Some((p, left)) = parent {
+                if left {
+                    self.nodes[p].left = id as u32;
+                } else {
+                    self.nodes[p].right = id as u32;
+                }
+            }
+            let counts = self.counts(&self.samples[start..end]);
+            let w: f64 = counts.iter().sum();
+            let impurity = Self::gini(&counts);
+            self.stats.push((w, impurity));
+            let split = if end - start < 2 || impurity <= f64::EPSILON {
+                None
+            } else {
+                self.split(start, end, n_known, rng)
+            };
+            match split {
+                Some((f, threshold, n_total)) => {
+                    let mut p = start;
+                    let mut q = end;
+                    while p < q {
+                        if f64::from(self.x[self.samples[p] * self.n_features + f]) <= threshold {
+                            p += 1;
+                        } else {
+                            q -= 1;
+                            self.samples.swap(p, q);
+                        }
+                    }
+                    self.nodes.push(Node {
+                        feature: f as u32,
+                        left: 0,
+                        right: 0,
+                        threshold,
+                    });
+                    stack.push((p, end, Some((id, false)), n_total));
+                    stack.push((start, p, Some((id, true)), n_total));
+                }
+                None => {
+                    let leaf = (self.values.len() / self.n_classes) as u32;
+                    self.values.extend(counts.iter().map(|c| c / w));
+                    self.nodes.push(Node {
+                        feature: LEAF,
+                        left: leaf,
+                        right: 0,
+                        threshold: 0.0,
+                    });
+                }
+            }
+        }
+        let mut imp = vec![0.0; self.n_features];
+        for (node, &(w, i)) in self.nodes.iter().zip(&self.stats) {
+            if node.feature != LEAF {
+                let (wl, il) = self.stats[node.left as usize];
+                let (wr, ir) = self.stats[node.right as usize];
+                imp[node.feature as usize] += w * i - wl * il - wr * ir;
+            }
+        }
+        let root = self.stats[0].0;
+        imp.iter_mut().for_each(|v| *v /= root);
+        let total: f64 = imp.iter().sum();
+        if total > 0.0 {
+            imp.iter_mut().for_each(|v| *v /= total);
+        }
+        Tree {
+            nodes: self.nodes,
+            values: self.values,
+            importances: imp,
+        }
+    }
+
+    fn split(
+        &mut self,
+        start: usize,
+        end: usize,
+        n_known: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<(usize, f64, usize)> {
+        let mut f_i = self.n_features;
+        let (mut visited, mut found, mut drawn, mut total) = (0, 0, 0, n_known);
+        self.constant_features[..n_known].copy_from_slice(&self.features[..n_known]);
+        let mut best: Option<(usize, f64)> = None;
+        let mut best_proxy = f64::NEG_INFINITY;
+        while f_i > total && (visited < self.max_features || visited <= found + drawn) {
+            visited += 1;
+            let mut f_j = rng.random_range(drawn..f_i - found);
+            if f_j < n_known {
+                self.features.swap(drawn, f_j);
+                drawn += 1;
+                continue;
+            }
+            f_j += found;
+            let f = self.features[f_j];
+            let mut xs: Vec<(f64, usize)> = self.samples[start..end]
+                .iter()
+                .map(|&s| (f64::from(self.x[s * self.n_features + f]), s))
+                .collect();
+            xs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if xs[xs.len() - 1].0 <= xs[0].0 + FEATURE_THRESHOLD {
+                self.features.swap(f_j, total);
+                found += 1;
+                total += 1;
+                continue;
+            }
+            f_i -= 1;
+            self.features.swap(f_i, f_j);
+            let node: Vec<usize> = xs.iter().map(|v| v.1).collect();
+            for pos in 1..xs.len() {
+                if xs[pos].0 <= xs[pos - 1].0 + FEATURE_THRESHOLD {
+                    continue;
+                }
+                let cl = self.counts(&node[..pos]);
+                let cr = self.counts(&node[pos..]);
+                let (wl, wr): (f64, f64) = (cl.iter().sum(), cr.iter().sum());
+                let proxy = -wr * Self::gini(&cr) - wl * Self::gini(&cl);
+                if proxy > best_proxy {
+                    best_proxy = proxy;
+                    let mut t = xs[pos - 1].0 / 2.0 + xs[pos].0 / 2.0;
+                    if t == xs[pos].0 || !t.is_finite() {
+                        t = xs[pos - 1].0;
+                    }
+                    best = Some((f, t));
+                }
+            }
+        }
+        self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
+        self.constant_features[n_known..total].copy_from_slice(&self.features[n_known..total]);
+        best.map(|(f, t)| (f, t, total))
+    }
+}
+
+fn naive_tree(
+    x: &[f64],
+    n_features: usize,
+    y: &[u8],
+    n_classes: usize,
+    max_features: usize,
+    rng: &mut ChaCha8Rng,
+) -> Tree {
+    let x32: Vec<f32> = x
+        .iter()
+        .map(|&v| if v.is_nan() { -100.0f32 } else { v as f32 })
+        .collect();
+    Naive {
+        x: &x32,
+        n_features,
+        y,
+        n_classes,
+        max_features,
+        weight: vec![0.0; y.len()],
+        samples: Vec::new(),
+        features: (0..n_features).collect(),
+        constant_features: vec![0; n_features],
+        nodes: Vec::new(),
+        values: Vec::new(),
+        stats: Vec::new(),
+    }
+    .build(rng)
+}
+
+#[test]
+fn trees_equal_the_literal_scikit_learn_algorithm() {
+    for (n, nf, nc, mf, seed) in [(300, 7, 3, 2, 1), (500, 12, 8, 3, 2), (60, 29, 8, 5, 3)] {
+        let (x, y) = messy(n, nf, nc, seed);
+        let params = ForestParams {
+            n_trees: 6,
+            max_features: Some(mf),
+            missing: -100.0,
+        };
+        let forest = Forest::fit(&x, nf, &y, nc, &params, id()).unwrap();
+        for (t, tree) in forest.trees.iter().enumerate() {
+            let mut rng = id().rng(Purpose::Forest, t as u64);
+            let want = naive_tree(&x, nf, &y, nc, mf, &mut rng);
+            assert_eq!(tree.nodes, want.nodes, "tree {t} of case {seed}");
+            assert_eq!(tree.values, want.values);
+            for (a, b) in tree.importances.iter().zip(&want.importances) {
+                assert!((a - b).abs() < 1e-12, "{a} {b}");
+            }
+            assert!(tree.nodes.len() > 10);
+        }
+    }
+}
+
+#[test]
+fn a_clean_step_is_split_at_the_midpoint() {
+    // 40 rows at 0 (class 0) and 40 at 1 (class 1): every bootstrap holds both values,
+    // every root splits at 0.5 into two pure leaves.
+    let x: Vec<f64> = (0..80).map(|i| if i < 40 { 0.0 } else { 1.0 }).collect();
+    let y: Vec<u8> = (0..80).map(|i| u8::from(i >= 40)).collect();
+    let f = Forest::fit(&x, 1, &y, 2, &ForestParams::default(), id()).unwrap();
+    assert_eq!(f.n_trees(), 100);
+    for tree in &f.trees {
+        assert_eq!(tree.nodes.len(), 3);
+        assert_eq!(tree.nodes[0].threshold, 0.5);
+    }
+    assert_eq!(f.predict_proba(&[0.5]), vec![1.0, 0.0]);
+    assert_eq!(f.predict_proba(&[0.5000001]), vec![0.0, 1.0]);
+    assert_eq!(f.predict(&[-3.0]), 0);
+    assert_eq!(f.importances(), vec![1.0]);
+}
+
+#[test]
+fn an_unsplittable_node_holds_the_bootstrap_class_fractions() {
+    // All rows equal: each tree is one leaf whose value is the weighted class
+    // fraction of its bootstrap, recomputed here from the documented stream.
+    let x = vec![0.25; 30];
+    let y: Vec<u8> = (0..30).map(|i| (i % 3) as u8).collect();
+    let params = ForestParams {
+        n_trees: 7,
+        ..ForestParams::default()
+    };
+    let f = Forest::fit(&x, 1, &y, 3, &params, id()).unwrap();
+    let mut want = vec![0.0f64; 3];
+    for t in 0..7 {
+        let mut rng = id().rng(Purpose::Forest, t);
+        let mut counts = [0.0f64; 3];
+        for _ in 0..30 {
+            counts[y[rng.random_range(0..30)] as usize] += 1.0;
+        }
+        for c in 0..3 {
+            want[c] += counts[c] / 30.0;
+        }
+    }
+    want.iter_mut().for_each(|v| *v /= 7.0);
+    assert_eq!(f.predict_proba(&[0.25]), want);
+    assert_eq!(f.importances(), vec![0.0]);
+}
+
+#[test]
+fn constant_features_are_passed_over() {
+    // Five constant features and one informative: with max_features = 1 the splitter
+    // keeps drawing past constant features, so every root splits on feature 5.
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for i in 0..60 {
+        x.extend([1.0, 2.0, f64::NAN, 4.0, 5.0, i as f64]);
+        y.push(u8::from(i >= 30));
+    }
+    let params = ForestParams {
+        n_trees: 20,
+        max_features: Some(1),
+        missing: -100.0,
+    };
+    let f = Forest::fit(&x, 6, &y, 2, &params, id()).unwrap();
+    assert!(f.trees.iter().all(|t| t.nodes[0].feature == 5));
+    let imp = f.importances();
+    assert_eq!(imp[5], 1.0);
+}
+
+#[test]
+fn missing_values_are_the_flag() {
+    // Class 1 has the feature missing; a NaN at prediction is the same -100 flag.
+    let x: Vec<f64> = (0..40)
+        .map(|i| if i < 20 { i as f64 } else { f64::NAN })
+        .collect();
+    let y: Vec<u8> = (0..40).map(|i| u8::from(i >= 20)).collect();
+    let f = Forest::fit(&x, 1, &y, 2, &ForestParams::default(), id()).unwrap();
+    assert_eq!(f.predict_proba(&[f64::NAN]), vec![0.0, 1.0]);
+    assert_eq!(f.predict_proba(&[-100.0]), vec![0.0, 1.0]);
+    assert_eq!(f.predict_proba(&[3.0]), vec![1.0, 0.0]);
+    // The root splits between the flag and the smallest real value in the bootstrap,
+    // at their midpoint (-100 + v)/2.
+    for t in &f.trees {
+        let v = 2.0 * t.nodes[0].threshold + 100.0;
+        assert!(v.fract() == 0.0 && (0.0..5.0).contains(&v), "{v}");
+    }
+}
+
+#[test]
+fn informative_features_get_the_importance() {
+    let (x, y) = messy(400, 9, 4, 5);
+    let f = Forest::fit(&x, 9, &y, 4, &ForestParams::default(), id()).unwrap();
+    let imp = f.importances();
+    assert!((imp.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    // Features 0..3 carry the class (0 continuous, 1 rounded, 2 with missing values).
+    let informative: f64 = imp[..3].iter().sum();
+    assert!(informative > 0.5, "{imp:?}");
+    // The forest learns its training set almost perfectly.
+    let correct = (0..400)
+        .filter(|&i| f.predict(&x[i * 9..(i + 1) * 9]) == y[i] as usize)
+        .count();
+    assert!(correct > 380, "{correct}");
+}
+
+#[test]
+fn the_forest_does_not_depend_on_the_number_of_threads() {
+    let (x, y) = messy(400, 10, 8, 7);
+    let fit = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| Forest::fit(&x, 10, &y, 8, &ForestParams::default(), id()).unwrap())
+    };
+    let one = fit(1);
+    let two = fit(2);
+    assert_eq!(one, two);
+    let other = Forest::fit(&x, 10, &y, 8, &ForestParams::default(), id().replica(9)).unwrap();
+    assert_ne!(one, other);
+}
+
+#[test]
+fn max_features_default_is_floor_sqrt() {
+    let p = ForestParams::default();
+    assert_eq!(p.max_features_for(29), 5);
+    assert_eq!(p.max_features_for(28), 5);
+    assert_eq!(p.max_features_for(1), 1);
+    assert_eq!(p.n_trees, 100);
+    assert_eq!(p.missing, -100.0);
+}
+
+#[test]
+fn bad_training_input_is_an_error() {
+    let p = ForestParams::default();
+    assert!(Forest::fit(&[1.0, 2.0], 1, &[0, 3], 2, &p, id()).is_err());
+    assert!(Forest::fit(&[1.0, f64::INFINITY], 1, &[0, 1], 2, &p, id()).is_err());
+    assert!(Forest::fit(&[1.0], 1, &[0, 1], 2, &p, id()).is_err());
+    assert!(Forest::fit(&[], 1, &[], 2, &p, id()).is_err());
+}
+
+#[test]
+fn models_round_trip_and_foreign_files_are_refused() {
+    let (x, y) = messy(100, 3, 2, 9);
+    let params = ForestParams {
+        n_trees: 3,
+        ..ForestParams::default()
+    };
+    let forest = Forest::fit(&x, 3, &y, 2, &params, id()).unwrap();
+    let model = Model::new(
+        vec!["a".into(), "b".into(), "c".into()],
+        vec!["AGN".into(), "CV".into()],
+        params,
+        forest,
+    );
+    let dir = std::env::temp_dir().join(format!("muwclass-forest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["m.postcard", "m.json"] {
+        let path = dir.join(name);
+        model.save(&path).unwrap();
+        assert_eq!(Model::load(&path).unwrap(), model);
+    }
+    let e = Model::from_bytes("x.model", b"a,b\n1,2\n", false).unwrap_err();
+    assert!(
+        e.to_string().contains("not a muwclass-rforest model"),
+        "{e}"
+    );
+    let mut old = model.clone();
+    old.version = 0;
+    let e = Model::from_bytes("x.json", &serde_json::to_vec(&old).unwrap(), true).unwrap_err();
+    assert!(e.to_string().contains("version 0"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
