@@ -2,11 +2,14 @@
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
 //! `../shared/docs/muwclass-spec.md` ("spec") is cited by section throughout.
 
+pub mod aggregate;
 pub mod bands;
 pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod metrics;
+pub mod plot;
 pub mod rng;
 pub mod schema;
 pub mod synth;
