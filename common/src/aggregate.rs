@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::classes::{CLASSES, N_CLASSES, argmax, class_index, prob_columns, prob_error_columns};
 use crate::error::Result;
-use crate::table::{Header, Row, fmt_f64};
+use crate::table::{Header, Reader, Row, fmt_f64};
 
 /// Stands in for a zero CT denominator e_P_Class + e_P_c (spec 8). The authors' code
 /// replaces the zero SUM by 1e-5, so P = (1, 0, ...) with no scatter gives CT = 1e5.
@@ -274,6 +274,67 @@ impl Replicas {
     pub fn summaries(&self) -> Vec<Summary> {
         self.samples.iter().map(|s| summarize(s)).collect()
     }
+}
+
+/// A class label cell (e.g. `True_Class`): `None` when empty, an error naming the cell
+/// when it is not one of the 8 classes (`NS_BIN` reads as LMXB, spec conventions).
+pub fn read_label(row: &Row, col: usize) -> Result<Option<usize>> {
+    let label = row.text(col);
+    if label.is_empty() {
+        return Ok(None);
+    }
+    class_index(label)
+        .map(Some)
+        .ok_or_else(|| row.error(col, format!("unknown class label '{label}'")))
+}
+
+/// Per-replica rows (any columns; at least `id` and the 8 `P_<class>`), read to the
+/// end: the replicas of each source in order of first appearance, and, when `truth`
+/// names a column, each source's label, which must agree across its replicas.
+/// A row that repeats the header line is skipped, so that replica files with their
+/// headers can simply be concatenated (`cat mc_*.csv | ctscore`).
+pub fn read_replicas(
+    mut reader: Reader,
+    id: &str,
+    truth: Option<&str>,
+) -> Result<(Replicas, Vec<Option<usize>>)> {
+    let header = reader.header().clone();
+    let id_col = header.require(id)?;
+    let probs = ProbColumns::find(&header)?;
+    let truth_col = truth.map(|t| header.require(t)).transpose()?;
+    let mut replicas = Replicas::new();
+    let mut labels: Vec<Option<usize>> = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        if row
+            .record
+            .iter()
+            .map(str::trim)
+            .eq(header.names().iter().map(String::as_str))
+        {
+            continue;
+        }
+        let name = row.text(id_col);
+        if name.is_empty() {
+            return Err(row.error(id_col, "empty source id"));
+        }
+        let p = probs.read(&row)?;
+        let i = replicas.push(name, p);
+        if let Some(col) = truth_col {
+            let label = read_label(&row, col)?;
+            if i == labels.len() {
+                labels.push(label);
+            } else if labels[i] != label {
+                return Err(row.error(
+                    col,
+                    format!("source '{name}' has another label in an earlier replica"),
+                ));
+            }
+        }
+    }
+    if truth_col.is_none() {
+        labels = vec![None; replicas.len()];
+    }
+    Ok((replicas, labels))
 }
 
 #[cfg(test)]

@@ -207,9 +207,9 @@ pub fn scores(truth: &[usize], pred: &[usize], mask: &[bool]) -> Scores {
     let tp: u64 = (0..N_CLASSES).map(|c| m[c][c]).sum();
     let mut recalls = Vec::new();
     let mut f1s = Vec::new();
-    for c in 0..N_CLASSES {
-        let n_true: u64 = m[c].iter().sum();
-        let n_pred: u64 = (0..N_CLASSES).map(|a| m[a][c]).sum();
+    for (c, row) in m.iter().enumerate() {
+        let n_true: u64 = row.iter().sum();
+        let n_pred: u64 = m.iter().map(|r| r[c]).sum();
         if n_true > 0 {
             recalls.push(m[c][c] as f64 / n_true as f64);
         }
@@ -391,6 +391,30 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
         Value::Bool(b) => out.push((prefix.to_string(), b.to_string())),
     }
+}
+
+/// Writes the metrics to `path`: pretty JSON when it ends in `.json`, else the CSV
+/// table `metric,value` of [`flat_rows`]; `-` is standard output (CSV).
+pub fn write(path: &std::path::Path, m: &Metrics) -> crate::Result<()> {
+    use crate::table::Writer;
+    let name = path.display().to_string();
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        let mut text = serde_json::to_string_pretty(m).expect("metrics serialise");
+        text.push('\n');
+        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(|e| crate::Error::io(&name, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| crate::Error::io(&name, e))?;
+        return Ok(());
+    }
+    let mut w = Writer::create(Some(path))?;
+    w.write_row(["metric", "value"])?;
+    for (k, v) in flat_rows(m) {
+        w.write_row([k, v])?;
+    }
+    w.finish()
 }
 
 #[cfg(test)]
