@@ -246,3 +246,136 @@ fn bad_input_names_file_line_and_column() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Replicas of 12 real TD sources of four classes: probabilities favour the true
+/// class, with one misclassified source per class, so every figure has content.
+fn mixed_replicas() -> String {
+    let td = Csv::read(&root().join("common/data/td_2941.csv"));
+    let mut picked: Vec<(String, String)> = Vec::new();
+    for class in ["AGN", "LM-STAR", "NS", "YSO"] {
+        let rows: Vec<usize> = (0..td.rows.len())
+            .filter(|&i| td.text(i, "True_Class") == class)
+            .take(3)
+            .collect();
+        picked.extend(
+            rows.iter()
+                .map(|&i| (td.text(i, "CSCv2_name").to_string(), class.to_string())),
+        );
+    }
+    let classes = [
+        "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
+    ];
+    let mut s = format!("CSCv2_name,mc,{PROBS},True_Class\n");
+    for mc in 0..5 {
+        for (k, (name, class)) in picked.iter().enumerate() {
+            let t = classes.iter().position(|c| c == class).unwrap();
+            // The third source of each class leans to the next class.
+            let top = if k % 3 == 2 { (t + 1) % 8 } else { t };
+            let mut p = [0.02f64; 8];
+            p[top] = 0.6 + 0.02 * mc as f64 + 0.01 * k as f64;
+            p[t] += 0.1;
+            let sum: f64 = p.iter().sum();
+            let cells: Vec<String> = p.iter().map(|v| format!("{:.6}", v / sum)).collect();
+            s += &format!("{name},{mc},{},{class}\n", cells.join(","));
+        }
+    }
+    s
+}
+
+#[test]
+fn plot_writes_readable_svg_figures() {
+    let dir = scratch("plot");
+    let reps = dir.join("replicas.csv");
+    std::fs::write(&reps, mixed_replicas()).unwrap();
+    let table = dir.join("class.csv");
+    run_ok(
+        "ctscore",
+        &[
+            "--truth",
+            "True_Class",
+            "-o",
+            table.to_str().unwrap(),
+            reps.to_str().unwrap(),
+        ],
+        None,
+    );
+    let t = table.to_str().unwrap();
+    let svg = |path: &std::path::Path, names: &[&str]| {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.trim_start().starts_with("<svg"), "{}", path.display());
+        assert!(text.trim_end().ends_with("</svg>"), "{}", path.display());
+        for n in names {
+            assert!(text.contains(n), "{} lacks {n}", path.display());
+        }
+    };
+    let all = [
+        "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
+    ];
+
+    let four = dir.join("cm.svg");
+    run_ok(
+        "plot",
+        &["confusion", t, "-o", four.to_str().unwrap()],
+        None,
+    );
+    svg(&four, &all);
+    let text = std::fs::read_to_string(&four).unwrap();
+    assert!(text.contains("Recall, all sources (N = 12)"));
+    assert!(text.contains("Precision, CT"));
+    let cms = dir.join("cms");
+    run_ok(
+        "plot",
+        &["confusion", "--ct-cut", "1", t, "-o", cms.to_str().unwrap()],
+        None,
+    );
+    for stem in ["recall_all", "recall_ct", "precision_all", "precision_ct"] {
+        svg(&cms.join(format!("{stem}.svg")), &all);
+    }
+
+    let roc = dir.join("roc.svg");
+    run_ok("plot", &["roc", t, "-o", roc.to_str().unwrap()], None);
+    svg(
+        &roc,
+        &[
+            "AGN (AUC",
+            "LM-STAR (AUC",
+            "NS (AUC",
+            "YSO (AUC",
+            "macro (AUC",
+        ],
+    );
+
+    let name = Csv::parse(&std::fs::read_to_string(&table).unwrap())
+        .text(0, "CSCv2_name")
+        .to_string();
+    let rep = dir.join("rep.svg");
+    run_ok(
+        "plot",
+        &[
+            "replicas",
+            "--source",
+            &name,
+            reps.to_str().unwrap(),
+            "-o",
+            rep.to_str().unwrap(),
+        ],
+        None,
+    );
+    svg(&rep, &all);
+    let out = run(
+        "plot",
+        &["replicas", "--source", "nope", reps.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("'nope'"), "{}", out.stderr);
+
+    let imp = run_ok(
+        "plot",
+        &["importances"],
+        Some(b"feature,importance\nHR_ms,0.08\nGflux,0.12\nrandom,0.01\nW1-W2,0.05\n"),
+    );
+    assert!(imp.trim_start().starts_with("<svg"));
+    assert!(imp.contains("random feature: 0.0100") && imp.contains("W1-W2"));
+    let _ = std::fs::remove_dir_all(dir);
+}
