@@ -7,16 +7,19 @@ use common::plot::{self, CM_PANELS};
 use common::table::Reader;
 use common::{Error, Result};
 
+/// How the figures come from a pipeline (the end of every --help).
+const EXAMPLE: &str = "Example pipeline (LOOCV of the training set -> figures):
+  loocv ... | ctscore --aggregated --truth True_Class -o loo.csv
+  plot confusion loo.csv -o figs/            # recall/precision, all and CT >= 2
+  plot roc loo.csv -o figs/roc.svg
+  plot replicas --source '2CXO J000009.3+135618' replicas.csv -o figs/source.svg
+  rforest importances model.bin | plot importances -o figs/importances.svg";
+
 #[derive(Parser)]
 #[command(
     name = "plot",
     about = "SVG figures: confusion matrices, replica distributions, feature importances, ROC curves",
-    after_help = "Example pipeline (LOOCV of the training set -> figures):\n  \
-        loocv ... | ctscore --aggregated --truth True_Class -o loo.csv\n  \
-        plot confusion loo.csv -o figs/            # recall/precision, all and CT >= 2\n  \
-        plot roc loo.csv -o figs/roc.svg\n  \
-        plot replicas --source '2CXO J000009.3+135618' replicas.csv -o figs/source.svg\n  \
-        rforest importances model.bin | plot importances -o figs/importances.svg"
+    after_help = EXAMPLE
 )]
 struct Args {
     #[command(subcommand)]
@@ -28,41 +31,55 @@ enum Figure {
     /// Recall and precision confusion matrices, all sources and CT >= cut (paper
     /// Fig. 8). -o FILE.svg: one figure of four panels; -o DIR: four files
     /// recall_all.svg, recall_ct.svg, precision_all.svg, precision_ct.svg.
+    #[command(after_help = EXAMPLE)]
     Confusion {
         /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
         table: Option<PathBuf>,
+        /// CT cut of a confident classification (paper: 2).
         #[arg(long, default_value_t = common::aggregate::CT_CUT)]
         ct_cut: f64,
+        /// Column of true class labels.
         #[arg(long, default_value = "True_Class")]
         truth: String,
+        /// Output SVG (written atomically); standard output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// One source's class-probability distributions over its Monte-Carlo replicas
     /// (paper Fig. 7).
+    #[command(after_help = EXAMPLE)]
     Replicas {
         /// Per-replica rows (id + P_<class>); stdin if absent.
         replicas: Option<PathBuf>,
         /// The source to show.
         #[arg(long)]
         source: String,
+        /// Source id column.
         #[arg(long, default_value = "CSCv2_name")]
         id: String,
+        /// Output SVG (written atomically); standard output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// Feature importances (CSV feature,importance), sorted, with the importance of a
     /// feature named `random` as baseline (paper Fig. 4).
+    #[command(after_help = EXAMPLE)]
     Importances {
+        /// CSV with columns feature, importance; stdin if absent.
         importances: Option<PathBuf>,
+        /// Output SVG (written atomically); standard output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
     /// One-vs-rest ROC curves per class and the macro curve with AUCs (paper Fig. 5).
+    #[command(after_help = EXAMPLE)]
     Roc {
+        /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
         table: Option<PathBuf>,
+        /// Column of true class labels.
         #[arg(long, default_value = "True_Class")]
         truth: String,
+        /// Output SVG (written atomically); standard output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },

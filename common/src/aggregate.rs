@@ -205,12 +205,17 @@ impl SummaryColumns {
             std[c] = row.num_required(self.std[c])?;
         }
         let mut s = from_moments(mean, std);
-        if let Some(col) = self.class {
-            let label = row.text(col);
-            s.class = class_index(label)
-                .ok_or_else(|| row.error(col, format!("unknown class label '{label}'")))?;
-            s.class_prob = mean[s.class];
-            s.e_class_prob = std[s.class];
+        // A stated Class wins (it is the mean-argmax in the authors' tables, spec 9.3);
+        // an empty one is recomputed.
+        if let Some(class) = self
+            .class
+            .map(|col| read_label(row, col))
+            .transpose()?
+            .flatten()
+        {
+            s.class = class;
+            s.class_prob = mean[class];
+            s.e_class_prob = std[class];
         }
         if let Some(col) = self.ct {
             // An empty CT (pandas NaN) is never confident.
