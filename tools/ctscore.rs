@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::aggregate::{self, SummaryColumns};
+use common::aggregate::{self, Replicas, Summary, SummaryColumns};
 use common::metrics;
 use common::table::{Reader, Table, Writer};
 use common::{Error, Result};
@@ -43,6 +43,10 @@ struct Args {
     /// standard output, and then the table is written only with -o.
     #[arg(long, value_name = "FILE", requires = "truth")]
     metrics: Option<PathBuf>,
+    /// Also write the LOOCV tables' order statistics per class (spec 8): P_median_,
+    /// P_2sig_low_, P_2sig_upp_ (2.275% / 97.725%), Class_median and its values.
+    #[arg(long, conflicts_with = "aggregated")]
+    quantiles: bool,
     /// CT cut of a confident classification (paper: 2).
     #[arg(long, default_value_t = aggregate::CT_CUT)]
     ct_cut: f64,
@@ -91,6 +95,26 @@ fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The result columns this run writes.
+fn result_columns(args: &Args) -> Vec<String> {
+    let mut cols = aggregate::summary_columns();
+    if args.quantiles {
+        cols.extend(aggregate::quantile_columns());
+    }
+    cols
+}
+
+/// The result cells of source `i` of `replicas`.
+fn result_cells(args: &Args, replicas: &Replicas, summary: &Summary, i: usize) -> Vec<String> {
+    let mut cells = aggregate::summary_cells(summary);
+    if args.quantiles {
+        cells.extend(aggregate::quantile_cells(&aggregate::quantiles(
+            replicas.samples(i),
+        )));
+    }
+    cells
+}
+
 /// Sources to score: truth, summary, and how many could not be scored.
 type Scored = (Vec<usize>, Vec<aggregate::Summary>, usize);
 
@@ -117,14 +141,14 @@ fn per_source(input: Reader, args: &Args, out: Option<Option<&std::path::Path>>)
         let mut w = Writer::create(path)?;
         let mut head = vec![args.id.clone()];
         head.extend(args.truth.iter().cloned());
-        head.extend(aggregate::summary_columns());
+        head.extend(result_columns(args));
         w.write_row(&head)?;
         for (i, id) in replicas.ids().iter().enumerate() {
             let mut row = vec![id.clone()];
             if args.truth.is_some() {
                 row.push(labels[i].map_or(String::new(), |c| common::classes::CLASSES[c].into()));
             }
-            row.extend(aggregate::summary_cells(&summaries[i]));
+            row.extend(result_cells(args, &replicas, &summaries[i], i));
             w.write_row(&row)?;
         }
         w.finish()?;
@@ -148,7 +172,7 @@ fn joined(
         .as_deref()
         .map(|t| table.header.require(t))
         .transpose()?;
-    let columns = aggregate::summary_columns();
+    let columns = result_columns(args);
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let layout = table.header.extended(&names)?;
     let mut writer = out.map(Writer::create).transpose()?;
@@ -164,11 +188,11 @@ fn joined(
         let cells = match hit {
             Some(i) => {
                 matched[i] = true;
-                aggregate::summary_cells(&summaries[i])
+                result_cells(args, &replicas, &summaries[i], i)
             }
             None => {
                 without += 1;
-                aggregate::empty_cells()
+                vec![String::new(); columns.len()]
             }
         };
         if let Some(w) = writer.as_mut() {

@@ -103,6 +103,93 @@ pub fn confidence_threshold(mean: &[f64; 8], std: &[f64; 8], class: usize) -> f6
     ct
 }
 
+/// Quantile of sorted values with linear interpolation between order statistics at
+/// position q (n - 1) (numpy/pandas default, spec 8). NaN for no values.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// The 2-sigma quantiles of spec 8 (the LOOCV tables' P_2sig_low / P_2sig_upp).
+pub const Q_2SIG: (f64, f64) = (0.02275, 0.97725);
+
+/// The order statistics the authors' LOOCV tables carry besides the mean (spec 8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantiles {
+    pub median: [f64; 8],
+    pub low: [f64; 8],
+    pub upp: [f64; 8],
+    /// First argmax of the medians; Class_prob_median/2sig are of this class.
+    pub class_median: usize,
+}
+
+/// Per class the median and the 2.275% / 97.725% quantiles over the replicas, and the
+/// median-argmax class (spec 8; the reported Class stays the mean-argmax).
+pub fn quantiles(samples: &[[f64; 8]]) -> Quantiles {
+    let mut q = Quantiles {
+        median: [f64::NAN; N_CLASSES],
+        low: [f64::NAN; N_CLASSES],
+        upp: [f64::NAN; N_CLASSES],
+        class_median: 0,
+    };
+    if samples.is_empty() {
+        return q;
+    }
+    let mut v = Vec::with_capacity(samples.len());
+    for c in 0..N_CLASSES {
+        v.clear();
+        v.extend(samples.iter().map(|s| s[c]));
+        v.sort_by(f64::total_cmp);
+        q.median[c] = quantile(&v, 0.5);
+        q.low[c] = quantile(&v, Q_2SIG.0);
+        q.upp[c] = quantile(&v, Q_2SIG.1);
+    }
+    q.class_median = argmax(&q.median);
+    q
+}
+
+/// Columns of [`quantile_cells`]: P_median_<c> x8, P_2sig_low_<c> x8,
+/// P_2sig_upp_<c> x8, Class_median, Class_prob_median, Class_prob_2sig_low,
+/// Class_prob_2sig_upp.
+pub fn quantile_columns() -> Vec<String> {
+    let mut cols = Vec::with_capacity(28);
+    for prefix in ["P_median_", "P_2sig_low_", "P_2sig_upp_"] {
+        cols.extend(CLASSES.iter().map(|c| format!("{prefix}{c}")));
+    }
+    cols.extend(
+        [
+            "Class_median",
+            "Class_prob_median",
+            "Class_prob_2sig_low",
+            "Class_prob_2sig_upp",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    cols
+}
+
+pub fn quantile_cells(q: &Quantiles) -> Vec<String> {
+    let mut cells: Vec<String> = q.median.iter().map(|v| fmt_f64(*v)).collect();
+    cells.extend(q.low.iter().map(|v| fmt_f64(*v)));
+    cells.extend(q.upp.iter().map(|v| fmt_f64(*v)));
+    let c = q.class_median;
+    if q.median[c].is_nan() {
+        cells.extend(std::iter::repeat_n(String::new(), 4));
+    } else {
+        cells.push(CLASSES[c].to_string());
+        cells.push(fmt_f64(q.median[c]));
+        cells.push(fmt_f64(q.low[c]));
+        cells.push(fmt_f64(q.upp[c]));
+    }
+    cells
+}
+
 /// Output columns in order: P_<c> x8, e_P_<c> x8, Class, Class_prob, e_Class_prob, CT.
 pub fn summary_columns() -> Vec<String> {
     let mut cols = prob_columns();
@@ -413,6 +500,31 @@ mod tests {
         assert_eq!(cells[19], "49999.99999999999");
         let empty = summary_cells(&summarize(&[]));
         assert!(empty.iter().all(|c| c.is_empty()));
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [0.0, 1.0, 2.0, 10.0];
+        // np.quantile([0, 1, 2, 10], [0, .25, .5, .97725]) = [0, 0.75, 1.5, 9.454]
+        assert_eq!(quantile(&v, 0.0), 0.0);
+        assert_eq!(quantile(&v, 0.25), 0.75);
+        assert_eq!(quantile(&v, 0.5), 1.5);
+        assert!((quantile(&v, Q_2SIG.1) - 9.454).abs() < 1e-12);
+        // Median argmax may differ from mean argmax: AGN 0.9,0.1,0.1 (mean 0.367,
+        // median 0.1) vs CV 0.05,0.3,0.3 (mean 0.217, median 0.3).
+        let q = quantiles(&[p(&[0.9, 0.05]), p(&[0.1, 0.3]), p(&[0.1, 0.3])]);
+        assert_eq!(q.class_median, 1);
+        assert_eq!(
+            summarize(&[p(&[0.9, 0.05]), p(&[0.1, 0.3]), p(&[0.1, 0.3])]).class,
+            0
+        );
+        assert_eq!(q.median[1], 0.3);
+        // 0.02275 * 2 = 0.0455 between 0.05 and 0.3.
+        assert!((q.low[1] - (0.05 + 0.25 * 0.0455)).abs() < 1e-15);
+        let cells = quantile_cells(&q);
+        assert_eq!(cells.len(), quantile_columns().len());
+        assert_eq!(cells[24], "CV");
+        assert_eq!(cells[25], "0.3");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::aggregate::Summary;
+use crate::aggregate::{Q_2SIG, Summary, quantile};
 use crate::classes::{CLASSES, N_CLASSES};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Counts};
@@ -200,21 +200,6 @@ pub fn confusion_figure(truth: &[usize], summaries: &[Summary], ct_cut: f64) -> 
     }
     Ok(buf)
 }
-
-/// Quantile of sorted values with linear interpolation between order statistics at
-/// position q (n - 1) (numpy/pandas default; spec 8 uses it for the 2-sigma range).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-/// The 2-sigma quantiles of spec 8 (LOOCV tables' P_2sig_low / P_2sig_upp).
-pub const Q_2SIG: (f64, f64) = (0.02275, 0.97725);
 
 /// One source's per-class probability distributions over its Monte-Carlo replicas
 /// (paper Fig. 7): per class a box from the first to the third quartile with the
@@ -538,16 +523,6 @@ pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::aggregate::{from_moments, summarize};
-
-    #[test]
-    fn quantiles_interpolate_like_numpy() {
-        let v = [0.0, 1.0, 2.0, 10.0];
-        // np.quantile([0,1,2,10], [0, .25, .5, .97725]) = [0, 0.75, 1.5, 9.454]
-        assert_eq!(quantile(&v, 0.0), 0.0);
-        assert_eq!(quantile(&v, 0.25), 0.75);
-        assert_eq!(quantile(&v, 0.5), 1.5);
-        assert!((quantile(&v, Q_2SIG.1) - 9.454).abs() < 1e-12);
-    }
 
     #[test]
     fn display_order_is_a_permutation() {

@@ -73,6 +73,19 @@ fn aggregates_replicas_per_source() {
     assert!((t.num(2, "Class_prob").unwrap() - 0.7).abs() < 1e-15);
     assert!((t.num(2, "CT").unwrap() - 2f64.sqrt()).abs() < 1e-12);
 
+    // --quantiles appends the LOOCV order statistics (spec 8), numpy-interpolated.
+    let q = Csv::parse(&run_ok(
+        "ctscore",
+        &["--quantiles"],
+        Some(replicas().as_bytes()),
+    ));
+    assert_eq!(q.header.len(), 1 + 20 + 28);
+    assert!((q.num(0, "P_median_AGN").unwrap() - 0.7).abs() < 1e-15);
+    let low = 0.6 + (0.8 - 0.6) * 0.02275;
+    assert!((q.num(0, "P_2sig_low_AGN").unwrap() - low).abs() < 1e-15);
+    assert_eq!(q.text(2, "Class_median"), "YSO");
+    assert!((q.num(2, "Class_prob_2sig_upp").unwrap() - (0.6 + 0.2 * 0.97725)).abs() < 1e-15);
+
     // Headers of concatenated replica files are skipped: same result.
     let twice = replicas() + &replicas();
     let doubled = run_ok(
