@@ -71,6 +71,9 @@ pub struct Metrics {
     /// diagonal).
     pub precision_cm: Matrix,
     pub precision_cm_confident: Matrix,
+    /// Source counts, rows true class, columns predicted class: all and confident.
+    pub counts: BTreeMap<String, BTreeMap<String, u64>>,
+    pub counts_confident: BTreeMap<String, BTreeMap<String, u64>>,
     pub roc_auc: RocAuc,
     /// Scores at CT >= each of [`CT_STEPS`] (and the cut), keyed by the threshold.
     pub by_ct: BTreeMap<String, Scores>,
@@ -111,6 +114,8 @@ pub fn evaluate(truth: &[usize], summaries: &[Summary], ct_cut: f64) -> Metrics 
         recall_cm_confident: matrix(&normalize_rows(&n_conf)),
         precision_cm: matrix(&normalize_rows(&transpose(&n_all))),
         precision_cm_confident: matrix(&normalize_rows(&transpose(&n_conf))),
+        counts: count_matrix(&n_all),
+        counts_confident: count_matrix(&n_conf),
         roc_auc: roc_auc(truth, summaries),
         by_ct,
     }
@@ -157,6 +162,17 @@ fn matrix(m: &[[Option<f64>; N_CLASSES]; N_CLASSES]) -> Matrix {
         out.insert(CLASSES[a].to_string(), by_class(row));
     }
     out
+}
+
+fn count_matrix(m: &Counts) -> BTreeMap<String, BTreeMap<String, u64>> {
+    CLASSES
+        .iter()
+        .zip(m)
+        .map(|(a, row)| {
+            let row = CLASSES.iter().zip(row).map(|(b, v)| (b.to_string(), *v));
+            (a.to_string(), row.collect())
+        })
+        .collect()
 }
 
 fn by_class(v: &[Option<f64>; N_CLASSES]) -> BTreeMap<String, Option<f64>> {
@@ -471,6 +487,8 @@ mod tests {
         assert_eq!(get("recall_cm.CV.AGN"), "1");
         assert_eq!(get("recall_cm.NS.AGN"), "");
         assert_eq!(get("by_ct.2.n"), "2");
+        assert_eq!(get("counts.CV.AGN"), "1");
+        assert_eq!(get("counts_confident.AGN.AGN"), "1");
     }
     // Reference values from scikit-learn/numpy: benches/metrics_reference.py prints
     // this block (40 sources, 2-decimal probabilities, HMXB and NS absent from truth).
