@@ -1,7 +1,177 @@
-//! `plot`: not yet written.
+//! `plot`: SVG figures of a classification (paper Figs. 4, 5, 7, 8).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use common::plot::{self, CM_PANELS};
+use common::table::Reader;
+use common::{Error, Result};
+
+/// How the figures come from a pipeline (the end of every --help).
+const EXAMPLE: &str = "Example pipeline (LOOCV of the training set -> figures):
+  loocv ... | ctscore --aggregated --truth True_Class -o loo.csv
+  plot confusion loo.csv -o figs/            # recall/precision, all and CT >= 2
+  plot roc loo.csv -o figs/roc.svg
+  plot replicas --source '2CXO J000009.3+135618' replicas.csv -o figs/source.svg
+  rforest importances model.bin | plot importances -o figs/importances.svg";
+
+#[derive(Parser)]
+#[command(
+    name = "plot",
+    about = "SVG figures: confusion matrices, replica distributions, feature importances, ROC curves",
+    after_help = EXAMPLE
+)]
+struct Args {
+    #[command(subcommand)]
+    figure: Figure,
+}
+
+#[derive(Subcommand)]
+enum Figure {
+    /// Recall and precision confusion matrices, all sources and CT >= cut (paper
+    /// Fig. 8). -o FILE.svg: one figure of four panels; -o DIR: four files
+    /// recall_all.svg, recall_ct.svg, precision_all.svg, precision_ct.svg.
+    #[command(after_help = EXAMPLE)]
+    Confusion {
+        /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
+        table: Option<PathBuf>,
+        /// CT cut of a confident classification (paper: 2).
+        #[arg(long, default_value_t = common::aggregate::CT_CUT)]
+        ct_cut: f64,
+        /// Column of true class labels.
+        #[arg(long, default_value = "True_Class")]
+        truth: String,
+        /// Output SVG (written atomically); standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// One source's class-probability distributions over its Monte-Carlo replicas
+    /// (paper Fig. 7).
+    #[command(after_help = EXAMPLE)]
+    Replicas {
+        /// Per-replica rows (id + P_<class>); stdin if absent.
+        replicas: Option<PathBuf>,
+        /// The source to show.
+        #[arg(long)]
+        source: String,
+        /// Source id column.
+        #[arg(long, default_value = "CSCv2_name")]
+        id: String,
+        /// Output SVG (written atomically); standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Feature importances (CSV feature,importance), sorted, with the importance of a
+    /// feature named `random` as baseline (paper Fig. 4).
+    #[command(after_help = EXAMPLE)]
+    Importances {
+        /// CSV with columns feature, importance; stdin if absent.
+        importances: Option<PathBuf>,
+        /// Output SVG (written atomically); standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// One-vs-rest ROC curves per class and the macro curve with AUCs (paper Fig. 5).
+    #[command(after_help = EXAMPLE)]
+    Roc {
+        /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
+        table: Option<PathBuf>,
+        /// Column of true class labels.
+        #[arg(long, default_value = "True_Class")]
+        truth: String,
+        /// Output SVG (written atomically); standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
 
 fn main() -> std::process::ExitCode {
-    common::cli::run("plot", || {
-        Err(common::Error::invalid("plot is not implemented yet"))
-    })
+    let args = Args::parse();
+    common::cli::run("plot", || run(args.figure))
+}
+
+/// An SVG to a file (atomically) or to standard output.
+fn emit(output: Option<&Path>, svg: &str) -> Result<()> {
+    match output {
+        Some(p) if p.as_os_str() != "-" => plot::write_svg(p, svg),
+        _ => {
+            use std::io::Write;
+            std::io::stdout()
+                .lock()
+                .write_all(svg.as_bytes())
+                .map_err(|e| Error::io("<stdout>", e))
+        }
+    }
+}
+
+fn scored(
+    table: Option<&Path>,
+    truth: &str,
+) -> Result<(Vec<usize>, Vec<common::aggregate::Summary>)> {
+    let (labels, sums, skipped) = plot::read_scored(table, truth)?;
+    if skipped > 0 {
+        eprintln!("plot: {skipped} rows without a true class or a result are left out");
+    }
+    Ok((labels, sums))
+}
+
+fn run(figure: Figure) -> Result<()> {
+    match figure {
+        Figure::Confusion {
+            table,
+            ct_cut,
+            truth,
+            output,
+        } => {
+            let (labels, sums) = scored(table.as_deref(), &truth)?;
+            match output {
+                Some(dir)
+                    if dir.extension().is_none_or(|e| e != "svg") && dir.as_os_str() != "-" =>
+                {
+                    std::fs::create_dir_all(&dir)
+                        .map_err(|e| Error::io(&dir.display().to_string(), e))?;
+                    for (stem, kind, confident) in CM_PANELS {
+                        let svg = plot::confusion_panel(&labels, &sums, ct_cut, kind, confident)?;
+                        plot::write_svg(&dir.join(format!("{stem}.svg")), &svg)?;
+                    }
+                    Ok(())
+                }
+                out => emit(
+                    out.as_deref(),
+                    &plot::confusion_figure(&labels, &sums, ct_cut)?,
+                ),
+            }
+        }
+        Figure::Replicas {
+            replicas,
+            source,
+            id,
+            output,
+        } => {
+            let (reps, _) =
+                common::aggregate::read_replicas(Reader::open(replicas.as_deref())?, &id, None)?;
+            let i = reps.get(&source).ok_or_else(|| {
+                Error::invalid(format!("source '{source}' has no replicas in the input"))
+            })?;
+            emit(
+                output.as_deref(),
+                &plot::replicas_figure(&source, reps.samples(i))?,
+            )
+        }
+        Figure::Importances {
+            importances,
+            output,
+        } => {
+            let items = plot::read_importances(importances.as_deref())?;
+            emit(output.as_deref(), &plot::importances_figure(&items)?)
+        }
+        Figure::Roc {
+            table,
+            truth,
+            output,
+        } => {
+            let (labels, sums) = scored(table.as_deref(), &truth)?;
+            emit(output.as_deref(), &plot::roc_figure(&labels, &sums)?)
+        }
+    }
 }

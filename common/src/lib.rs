@@ -16,6 +16,7 @@ pub mod forest;
 pub mod loocv;
 pub mod mc;
 pub mod metrics;
+pub mod plot;
 pub mod progress;
 pub mod redden;
 pub mod replica;
