@@ -7,6 +7,7 @@ pub mod classes;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod fechner;
 pub mod rng;
 pub mod schema;
 pub mod synth;
