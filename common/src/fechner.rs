@@ -413,6 +413,13 @@ struct Columns {
 
 impl Columns {
     fn locate(h: &Header, opts: &Options) -> Result<Columns> {
+        // A raw CSCview export names master and per-observation columns alike;
+        // say so (ambiguous header) rather than that the `.1` column is missing.
+        for b in ["s", "m", "h"] {
+            for kind in ["", "lolim_", "hilim_"] {
+                h.find(&format!("flux_aper90_{kind}{b}"))?;
+            }
+        }
         let band = |b: &str| -> Result<[usize; 3]> {
             Ok([
                 h.require(&format!("flux_aper90_{b}.1"))?,
