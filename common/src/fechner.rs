@@ -10,12 +10,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::mpsc;
 
 use crate::error::{Error, Result};
-use crate::table::{Header, Reader, Row, Writer, fmt_num};
+use crate::table::{Header, Reader, Writer, parse_flag, parse_num};
 
 /// Off-axis angle above which a detection is dropped, arcmin (spec 1.4 bit 2, 11.2).
 pub const THETA_MAX: f64 = 10.0;
@@ -381,6 +381,57 @@ pub struct Summary {
     pub removed_by_bit: [u64; 6],
 }
 
+/// A data row as read (a reused byte record), by column index, with the parsing
+/// rules and messages of [`crate::table::Row`]. Only the cells read are checked.
+struct Cells<'a> {
+    record: &'a csv::ByteRecord,
+    header: &'a Header,
+}
+
+impl<'a> Cells<'a> {
+    fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    fn error(&self, col: usize, msg: impl Into<String>) -> Error {
+        Error::input(self.header.at(Some(self.line()), Some(col)), msg)
+    }
+
+    /// The cell trimmed of padding, as bytes.
+    fn bytes(&self, col: usize) -> &'a [u8] {
+        self.record.get(col).unwrap_or(b"").trim_ascii()
+    }
+
+    fn text(&self, col: usize) -> Result<&'a str> {
+        std::str::from_utf8(self.bytes(col)).map_err(|_| self.error(col, "invalid UTF-8"))
+    }
+
+    fn num(&self, col: usize) -> Result<Option<f64>> {
+        parse_num(self.text(col)?).map_err(|m| self.error(col, m))
+    }
+
+    fn flag(&self, col: usize) -> Result<Option<bool>> {
+        parse_flag(self.text(col)?).map_err(|m| self.error(col, m))
+    }
+
+    /// An integer; `12.0` is accepted as 12 (pandas writes integer columns with
+    /// missing values as floats).
+    fn int(&self, col: usize) -> Result<Option<i64>> {
+        let b = self.bytes(col);
+        if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+            return Ok(Some(
+                b.iter()
+                    .fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0')),
+            ));
+        }
+        match self.num(col)? {
+            None => Ok(None),
+            Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
+            Some(_) => Err(self.error(col, format!("not an integer: '{}'", self.text(col)?))),
+        }
+    }
+}
+
 /// The columns fechner reads, located once in the header.
 struct Columns {
     name: usize,
@@ -456,29 +507,44 @@ impl Columns {
         })
     }
 
-    fn name<'a>(&self, row: &'a Row) -> Result<&'a str> {
-        let n = row.text(self.name);
+    fn name<'a>(&self, row: &'a Cells<'a>) -> Result<&'a str> {
+        let n = row.text(self.name)?;
         if n.is_empty() {
             return Err(row.error(self.name, "missing source name"));
         }
         Ok(n)
     }
 
+    /// A 64-bit key of the source name (FNV-1a of the trimmed bytes, as
+    /// [`crate::rng::source_key`]).
+    fn name_key(&self, row: &Cells) -> Result<u64> {
+        let n = row.bytes(self.name);
+        if n.is_empty() {
+            return Err(row.error(self.name, "missing source name"));
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in n {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Ok(h)
+    }
+
     /// The (obsid, region_id, obi) triple of a detection.
-    fn triple(&self, row: &Row) -> Result<u128> {
+    fn triple(&self, row: &Cells) -> Result<u128> {
         let part = |col: usize| -> Result<u128> {
             let v = row
                 .int(col)?
                 .ok_or_else(|| row.error(col, "missing value where one is required"))?;
             u32::try_from(v)
                 .map(u128::from)
-                .map_err(|_| row.error(col, format!("not a CSC identifier: '{}'", row.text(col))))
+                .map_err(|_| row.error(col, format!("not a CSC identifier: {v}")))
         };
         Ok(part(self.obsid)? << 64 | part(self.region_id)? << 32 | part(self.obi)?)
     }
 
     /// The grouping key of a detection: its `usrid` (as given), or its name.
-    fn group(&self, row: &Row) -> Result<(u64, Option<i64>)> {
+    fn group(&self, row: &Cells) -> Result<(u64, Option<i64>)> {
         match self.usrid {
             Some(col) => {
                 let id = row
@@ -486,17 +552,17 @@ impl Columns {
                     .ok_or_else(|| row.error(col, "missing value where one is required"))?;
                 Ok((id as u64, Some(id)))
             }
-            None => Ok((hash_str(self.name(row)?), None)),
+            None => Ok((self.name_key(row)?, None)),
         }
     }
 
-    fn flag(&self, row: &Row, col: usize) -> Result<bool> {
+    fn flag(&self, row: &Cells, col: usize) -> Result<bool> {
         Ok(row.flag(col)?.unwrap_or(false))
     }
 
-    fn master(&self, row: &Row) -> Result<Master> {
+    fn master(&self, row: &Cells) -> Result<Master> {
         let angle = |col: usize| -> Result<f64> {
-            let text = row.text(col);
+            let text = row.text(col)?;
             if text.is_empty() {
                 return Err(row.error(col, "missing value where one is required"));
             }
@@ -522,7 +588,7 @@ impl Columns {
 
     /// The detection's values and its filter code without the shared bit. Every
     /// cell is checked, also in detections that the filters drop.
-    fn detection(&self, row: &Row) -> Result<(Detection, u32)> {
+    fn detection(&self, row: &Cells) -> Result<(Detection, u32)> {
         let mut bands = [None; 3];
         for (slot, [m, l, u]) in bands.iter_mut().zip(self.flux) {
             let (mode, lolim, hilim) = (row.num(m)?, row.num(l)?, row.num(u)?);
@@ -545,7 +611,7 @@ impl Columns {
             *slot = fechner(mode, lolim, hilim);
         }
         let code = detection_code(
-            row.text(self.instrument),
+            row.text(self.instrument)?,
             row.num(self.theta)?,
             self.flag(row, self.sat_obs)?,
             row.num(self.pileup_warning)?,
@@ -560,16 +626,10 @@ impl Columns {
     }
 }
 
-fn hash_str(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
 /// Copies what it reads into a spool file, so that standard input can be read twice.
 struct Tee<R> {
     inner: R,
-    spool: BufWriter<File>,
+    spool: File,
 }
 
 impl<R: Read> Read for Tee<R> {
@@ -606,7 +666,7 @@ fn spool_file() -> Result<File> {
 /// What pass 1 learns from the keys of every detection.
 struct Keys {
     /// (obsid, region_id, obi) triples seen with more than one distinct name.
-    shared: HashSet<u128>,
+    shared: HashSet<u128, FastHash>,
     /// Whether every source's detections are consecutive rows.
     contiguous: bool,
 }
@@ -616,32 +676,48 @@ struct Keys {
 /// pairs) plus 8 bytes per source. Two distinct names are told apart by a 64-bit
 /// hash; a collision (probability ~2^-64 per pair at the same triple) would hide
 /// one shared detection.
-fn scan_keys(reader: Reader, cols: &Columns) -> Result<Keys> {
+fn scan_keys(
+    rx: mpsc::Receiver<Result<Msg<()>>>,
+    recycle: mpsc::Sender<Vec<csv::ByteRecord>>,
+    opts: &Options,
+) -> Result<(std::sync::Arc<Header>, Columns, Keys)> {
+    let header = match rx.recv() {
+        Ok(Ok(Msg::Header(h))) => h,
+        Ok(Err(e)) => return Err(e),
+        _ => return Err(Error::invalid("fechner: reader thread ended early")),
+    };
+    let cols = Columns::locate(&header, opts)?;
     let mut pairs: Vec<(u128, u64)> = Vec::new();
-    let mut seen_groups: HashSet<u64> = HashSet::new();
+    let mut seen_groups: HashSet<u64, FastHash> = HashSet::default();
     let mut current: Option<u64> = None;
     let mut contiguous = true;
-    for row in reader {
-        let row = row?;
-        let name = cols.name(&row)?;
-        pairs.push((cols.triple(&row)?, hash_str(name)));
-        let (key, _) = cols.group(&row)?;
-        if current != Some(key) {
-            if !seen_groups.insert(key) {
-                contiguous = false;
+    for msg in rx {
+        let Msg::Batch(batch) = msg? else { continue };
+        for record in &batch.records[..batch.parsed.len()] {
+            let row = Cells {
+                record,
+                header: &header,
+            };
+            pairs.push((cols.triple(&row)?, cols.name_key(&row)?));
+            let (key, _) = cols.group(&row)?;
+            if current != Some(key) {
+                if !seen_groups.insert(key) {
+                    contiguous = false;
+                }
+                current = Some(key);
             }
-            current = Some(key);
         }
+        let _ = recycle.send(batch.records);
     }
     pairs.sort_unstable();
     pairs.dedup();
-    let mut shared = HashSet::new();
+    let mut shared = HashSet::default();
     for w in pairs.windows(2) {
         if w[0].0 == w[1].0 {
             shared.insert(w[0].0);
         }
     }
-    Ok(Keys { shared, contiguous })
+    Ok((header, cols, Keys { shared, contiguous }))
 }
 
 /// A source being collected in pass 2.
@@ -657,8 +733,59 @@ struct Group {
     removed_codes: u32,
 }
 
+/// One output row built in a reused buffer (no allocation per cell).
+#[derive(Default)]
+struct OutRow {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl OutRow {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn cell(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// A number as [`crate::table::fmt_num`] writes it: shortest round-trip text, empty when
+    /// missing or not finite.
+    fn num(&mut self, v: Option<f64>) {
+        if let Some(x) = v.filter(|x| x.is_finite()) {
+            let mut buf = ryu::Buffer::new();
+            let s = buf.format_finite(x);
+            self.text.push_str(s.strip_suffix(".0").unwrap_or(s));
+        }
+        self.ends.push(self.text.len());
+    }
+
+    fn int(&mut self, v: i64) {
+        use std::fmt::Write as _;
+        let _ = write!(self.text, "{v}");
+        self.ends.push(self.text.len());
+    }
+
+    fn write(&self, out: &mut Writer) -> Result<()> {
+        let mut start = 0;
+        out.write_row(self.ends.iter().map(|&end| {
+            let cell = &self.text[start..end];
+            start = end;
+            cell
+        }))
+    }
+}
+
 /// Averages a source and writes it (unless removed and not `keep_all`).
-fn emit(g: Group, opts: &Options, out: &mut Writer, summary: &mut Summary) -> Result<()> {
+fn emit(
+    g: Group,
+    opts: &Options,
+    out: &mut Writer,
+    row: &mut OutRow,
+    summary: &mut Summary,
+) -> Result<()> {
     let avg = average(&g.kept);
     let code = source_code(&g.master, &avg, g.kept.len());
     summary.sources += 1;
@@ -667,38 +794,35 @@ fn emit(g: Group, opts: &Options, out: &mut Writer, summary: &mut Summary) -> Re
     }
     summary.sources_written += 1;
     let m = &g.master;
-    let mut row = vec![
-        m.name.clone(),
-        g.usrid.to_string(),
-        fmt_num(Some(m.ra)),
-        fmt_num(Some(m.dec)),
-        fmt_num(m.err_ellipse_r0),
-        fmt_num(m.err_ellipse_r1),
-        fmt_num(m.err_ellipse_ang),
-        fmt_num(m.significance),
-    ];
+    row.clear();
+    row.cell(&m.name);
+    row.int(g.usrid);
+    row.num(Some(m.ra));
+    row.num(Some(m.dec));
+    row.num(m.err_ellipse_r0);
+    row.num(m.err_ellipse_r1);
+    row.num(m.err_ellipse_ang);
+    row.num(m.significance);
     for (f, e) in avg.bands.iter().chain([&avg.broad]) {
-        row.push(fmt_num(Some(*f)));
-        row.push(fmt_num(Some(*e)));
+        row.num(Some(*f));
+        row.num(Some(*e));
     }
-    row.extend([
-        fmt_num(avg.kp_prob_b_max),
-        fmt_num(avg.var_inter_prob),
-        m.csc_flags(),
-        g.n_det.to_string(),
-        avg.n_obs.to_string(),
-        avg.dof.to_string(),
-        fmt_num(avg.chisqr),
-        avg.flux_flag.to_string(),
-        fmt_num(avg.significance_max),
-        fmt_num(avg.flux_significance_b_max),
-        fmt_num(g.nh_gal),
-    ]);
+    row.num(avg.kp_prob_b_max);
+    row.num(avg.var_inter_prob);
+    row.cell(&m.csc_flags());
+    row.int(g.n_det as i64);
+    row.int(avg.n_obs as i64);
+    row.int(avg.dof);
+    row.num(avg.chisqr);
+    row.int(i64::from(avg.flux_flag));
+    row.num(avg.significance_max);
+    row.num(avg.flux_significance_b_max);
+    row.num(g.nh_gal);
     if opts.keep_all {
-        row.push(code.to_string());
-        row.push(source_reason(code, g.removed_codes));
+        row.int(i64::from(code));
+        row.cell(&source_reason(code, g.removed_codes));
     }
-    out.write_row(&row)
+    row.write(out)
 }
 
 /// The human-readable `remove_reason` of a source code.
@@ -723,35 +847,42 @@ pub fn source_reason(code: u32, removed_detection_codes: u32) -> String {
 /// source to `out` in order of first appearance.
 pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Summary> {
     let stdin = input.is_none_or(|p| p.as_os_str() == "-");
-    let (reader1, mut spool) = if stdin {
-        let spool = spool_file()?;
-        let copy = spool
-            .try_clone()
-            .map_err(|e| Error::io("fechner spool", e))?;
-        let tee = Tee {
-            inner: io::stdin().lock(),
-            spool: BufWriter::with_capacity(1 << 16, copy),
-        };
-        (
-            Reader::from_reader(crate::table::STDIN, Box::new(tee))?,
-            Some(spool),
-        )
-    } else {
-        (Reader::open(input)?, None)
+    let mut spool = if stdin { Some(spool_file()?) } else { None };
+    let tee_copy = match &spool {
+        Some(f) => Some(f.try_clone().map_err(|e| Error::io("fechner spool", e))?),
+        None => None,
     };
-    let cols = Columns::locate(reader1.header(), opts)?;
-    let keys = scan_keys(reader1, &cols)?;
+    // Pass 1 in two threads: a reader that tokenizes the rows (and spools standard
+    // input), and this thread, which collects the keys.
+    let (header, cols, keys) = std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Result<Msg<()>>>(4);
+        let (recycle_tx, recycle_rx) = mpsc::channel();
+        let open = move || match tee_copy {
+            Some(spool) => {
+                let tee = Tee {
+                    inner: io::stdin(),
+                    spool,
+                };
+                Reader::from_reader(crate::table::STDIN, Box::new(tee))
+            }
+            None => Reader::open(input),
+        };
+        spawn_reader(scope, move || {
+            read_batches(open, |_| Ok(()), tx, recycle_rx)
+        })?;
+        scan_keys(rx, recycle_tx, opts)
+    })?;
 
-    let reader2 = match spool.take() {
+    let source = match spool.take() {
         Some(mut f) => {
             f.seek(SeekFrom::Start(0))
                 .map_err(|e| Error::io("fechner spool", e))?;
-            Reader::from_reader(
-                crate::table::STDIN,
-                Box::new(io::BufReader::with_capacity(1 << 16, f)),
-            )?
+            f
         }
-        None => Reader::open(input)?,
+        None => {
+            let path = input.expect("not standard input");
+            File::open(path).map_err(|e| Error::io(header.file(), e))?
+        }
     };
 
     let mut names: Vec<&str> = COLUMNS.to_vec();
@@ -760,76 +891,247 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
     }
     out.write_row(&names)?;
 
+    // Pass 2 in two threads: a reader that tokenizes the rows and parses the
+    // detections, and this thread, which groups, averages and writes. Batches keep
+    // the row order, so the first error in row order is the one reported.
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Result<Msg<Parsed>>>(4);
+        let (recycle_tx, recycle_rx) = mpsc::channel();
+        let (cols, shared) = (&cols, &keys.shared);
+        let name = header.file().to_string();
+        let open = move || {
+            Reader::from_reader(
+                &name,
+                Box::new(io::BufReader::with_capacity(1 << 16, source)),
+            )
+        };
+        let parse = move |row: &Cells| -> Result<Parsed> {
+            let (key, usrid) = cols.group(row)?;
+            let (det, mut code) = cols.detection(row)?;
+            if shared.contains(&cols.triple(row)?) {
+                code |= DET_SHARED;
+            }
+            Ok(Parsed {
+                key,
+                usrid,
+                det,
+                code,
+            })
+        };
+        spawn_reader(scope, move || read_batches(open, parse, tx, recycle_rx))?;
+        collect_sources(rx, recycle_tx, &header, cols, keys.contiguous, opts, out)
+    })
+}
+
+fn spawn_reader<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: impl FnOnce() + Send + 'scope,
+) -> Result<()> {
+    std::thread::Builder::new()
+        .name("fechner-read".into())
+        .spawn_scoped(scope, f)
+        .map(|_| ())
+        .map_err(|e| Error::io("fechner thread", e))
+}
+
+/// A std hasher is DoS-resistant but slow; these keys are ids and 64-bit name
+/// hashes of local files, so a multiplicative mix suffices.
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        let x = self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^ (x >> 29)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.write_u64(v as u64);
+        self.write_u64((v >> 64) as u64);
+    }
+}
+
+type FastHash = std::hash::BuildHasherDefault<FastHasher>;
+
+/// What a reader thread sends: the header first, then batches of rows.
+enum Msg<P> {
+    Header(std::sync::Arc<Header>),
+    Batch(Batch<P>),
+}
+
+/// Rows read per batch by a reader thread.
+const BATCH: usize = 1024;
+
+/// Rows and what the reader thread parsed from each (`parsed.len()` rows are valid).
+struct Batch<P> {
+    records: Vec<csv::ByteRecord>,
+    parsed: Vec<P>,
+}
+
+/// What the reader thread of pass 2 gets from one row.
+struct Parsed {
+    key: u64,
+    usrid: Option<i64>,
+    det: Detection,
+    code: u32,
+}
+
+/// A reader thread: opens the input, sends its header, then batches of rows with
+/// `parse` of each. An error ends the batches (after the rows before it), so the
+/// receiver sees errors in row order.
+fn read_batches<P>(
+    open: impl FnOnce() -> Result<Reader>,
+    parse: impl Fn(&Cells) -> Result<P>,
+    tx: mpsc::SyncSender<Result<Msg<P>>>,
+    recycle: mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    let mut reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    if tx
+        .send(Ok(Msg::Header(std::sync::Arc::clone(reader.header()))))
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        let mut records = recycle.try_recv().unwrap_or_default();
+        records.resize_with(BATCH, csv::ByteRecord::new);
+        let mut parsed = Vec::with_capacity(BATCH);
+        let mut error = None;
+        for record in records.iter_mut() {
+            match reader.read_byte_record(record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+            let row = Cells {
+                record,
+                header: reader.header(),
+            };
+            match parse(&row) {
+                Ok(p) => parsed.push(p),
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let done = parsed.len() < BATCH;
+        if !parsed.is_empty() && tx.send(Ok(Msg::Batch(Batch { records, parsed }))).is_err() {
+            return;
+        }
+        if let Some(e) = error {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+/// Main thread of pass 2: groups the detections by source, averages and writes.
+fn collect_sources(
+    rx: mpsc::Receiver<Result<Msg<Parsed>>>,
+    recycle: mpsc::Sender<Vec<csv::ByteRecord>>,
+    header: &Header,
+    cols: &Columns,
+    contiguous: bool,
+    opts: &Options,
+    out: &mut Writer,
+) -> Result<Summary> {
     let mut summary = Summary::default();
     // Contiguous input: only the current source is held. Otherwise every source is
     // held (compact records) until the end, and written in first-appearance order.
     let mut current: Option<(u64, Group)> = None;
     let mut pending: Vec<Group> = Vec::new();
-    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut index: HashMap<u64, usize, FastHash> = HashMap::default();
     let mut next_usrid = 0i64;
-    for row in reader2 {
-        let row = row?;
-        let (key, usrid) = cols.group(&row)?;
-        let (det, mut code) = cols.detection(&row)?;
-        if keys.shared.contains(&cols.triple(&row)?) {
-            code |= DET_SHARED;
-        }
-        summary.detections += 1;
-        for (bit, n) in summary.removed_by_bit.iter_mut().enumerate() {
-            if code & (1 << bit) != 0 {
-                *n += 1;
-            }
-        }
-
-        let group: &mut Group = if keys.contiguous {
-            if current.as_ref().is_none_or(|(k, _)| *k != key) {
-                if let Some((_, done)) = current.take() {
-                    emit(done, opts, out, &mut summary)?;
+    let mut line = OutRow::default();
+    for msg in rx {
+        let Msg::Batch(batch) = msg? else { continue };
+        for (record, p) in batch.records.iter().zip(&batch.parsed) {
+            let row = Cells { record, header };
+            let (key, code) = (p.key, p.code);
+            summary.detections += 1;
+            for (bit, n) in summary.removed_by_bit.iter_mut().enumerate() {
+                if code & (1 << bit) != 0 {
+                    *n += 1;
                 }
-                next_usrid += 1;
-                let g = new_group(&cols, &row, usrid.unwrap_or(next_usrid))?;
-                current = Some((key, g));
             }
-            &mut current.as_mut().expect("just set").1
-        } else {
-            let i = match index.get(&key) {
-                Some(&i) => i,
-                None => {
+            let group: &mut Group = if contiguous {
+                if current.as_ref().is_none_or(|(k, _)| *k != key) {
+                    if let Some((_, done)) = current.take() {
+                        emit(done, opts, out, &mut line, &mut summary)?;
+                    }
                     next_usrid += 1;
-                    pending.push(new_group(&cols, &row, usrid.unwrap_or(next_usrid))?);
-                    index.insert(key, pending.len() - 1);
-                    pending.len() - 1
+                    let g = new_group(cols, &row, p.usrid.unwrap_or(next_usrid), code == 0)?;
+                    current = Some((key, g));
                 }
+                &mut current.as_mut().expect("just set").1
+            } else {
+                let i = match index.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        next_usrid += 1;
+                        pending.push(new_group(
+                            cols,
+                            &row,
+                            p.usrid.unwrap_or(next_usrid),
+                            code == 0,
+                        )?);
+                        index.insert(key, pending.len() - 1);
+                        pending.len() - 1
+                    }
+                };
+                &mut pending[i]
             };
-            &mut pending[i]
-        };
-        group.n_det += 1;
-        if code == 0 {
-            if !group.master_kept {
-                group.master = cols.master(&row)?;
-                group.nh_gal = cols.nh_gal.map_or(Ok(None), |c| row.num(c))?;
-                group.master_kept = true;
+            group.n_det += 1;
+            if code == 0 {
+                if !group.master_kept {
+                    group.master = cols.master(&row)?;
+                    group.nh_gal = cols.nh_gal.map_or(Ok(None), |c| row.num(c))?;
+                    group.master_kept = true;
+                }
+                group.kept.push(p.det);
+                summary.detections_kept += 1;
+            } else {
+                group.removed_codes |= code;
             }
-            group.kept.push(det);
-            summary.detections_kept += 1;
-        } else {
-            group.removed_codes |= code;
         }
+        let _ = recycle.send(batch.records);
     }
     if let Some((_, done)) = current.take() {
-        emit(done, opts, out, &mut summary)?;
+        emit(done, opts, out, &mut line, &mut summary)?;
     }
     for g in pending {
-        emit(g, opts, out, &mut summary)?;
+        emit(g, opts, out, &mut line, &mut summary)?;
     }
     Ok(summary)
 }
 
-fn new_group(cols: &Columns, row: &Row, usrid: i64) -> Result<Group> {
+/// A source starting at `row`, whose master columns it takes (final if the row is
+/// kept, else until the first kept row).
+fn new_group(cols: &Columns, row: &Cells, usrid: i64, kept: bool) -> Result<Group> {
     Ok(Group {
         usrid,
         master: cols.master(row)?,
-        master_kept: false,
+        master_kept: kept,
         nh_gal: cols.nh_gal.map_or(Ok(None), |c| row.num(c))?,
         n_det: 0,
         kept: Vec::new(),
@@ -908,6 +1210,26 @@ mod tests {
         assert_eq!(sexagesimal("-00 30 00").unwrap(), -0.5);
         assert!(sexagesimal("12 30").is_err());
         assert!(sexagesimal("12 x 30").is_err());
+    }
+
+    #[test]
+    fn output_numbers_are_written_as_fmt_num_writes_them() {
+        let values = [
+            Some(2.0),
+            Some(-0.125),
+            Some(7.978845608028655e-18),
+            None,
+            Some(f64::NAN),
+        ];
+        let mut row = OutRow::default();
+        for v in values {
+            row.num(v);
+        }
+        let mut start = 0;
+        for (v, &end) in values.iter().zip(&row.ends) {
+            assert_eq!(&row.text[start..end], crate::table::fmt_num(*v));
+            start = end;
+        }
     }
 
     #[test]
