@@ -1108,6 +1108,11 @@ fn collect_sources(
                     group.nh_gal = cols.nh_gal.map_or(Ok(None), |c| row.num(c))?;
                     group.master_kept = true;
                 }
+                // Grow by half, from 1: most sources have one or two detections,
+                // and non-contiguous input holds every source until the end.
+                if group.kept.len() == group.kept.capacity() {
+                    group.kept.reserve_exact(1.max(group.kept.len() / 2));
+                }
                 group.kept.push(p.det);
                 summary.detections_kept += 1;
             } else {
