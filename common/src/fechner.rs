@@ -6,7 +6,25 @@
 //! (obsid, region_id, obi) triple) and finds the detections shared by several master
 //! sources (spec 1.4 bit 32), which needs the whole input; pass 2 streams the rows,
 //! source by source, and writes each source as soon as its detections are complete.
-//! Standard input is spooled to an unlinked temporary file during pass 1.
+//! Standard input is spooled to an unlinked temporary file during pass 1. In each
+//! pass a reader thread tokenizes (and in pass 2 parses) rows in ordered batches.
+//!
+//! Memory: pass 1 keeps 32 bytes per detection and 8 per source (about 50 MB peak
+//! for 1M detections); pass 2 holds one source at a time when each source's rows are
+//! consecutive (CSCview output is ordered by usrid), otherwise every source's parsed
+//! detections until the end (about 250 bytes per detection).
+//!
+//! Decisions (see also spec 1.10):
+//! * Sources are the input's `usrid` groups when it has that column (CSCview's id
+//!   of the queried position, which upstream groups by), else names. In
+//!   `examples/ic2395` every position was queried twice, so each source appears as
+//!   two usrids with identical detections, and twice in the output as in the
+//!   authors' `ave.csv`; `--by-name` merges them (and counts each detection twice).
+//! * HRC detections are dropped (DESIGN.md: the filter does what it intends).
+//! * A detection whose sigma is 0 in a band is not weighted in that band
+//!   ([`usable`]); upstream's infinite weight gives NaN for the whole band.
+//! * Sources left without any detection are dropped as upstream does; `--keep-all`
+//!   shows them with [`SRC_NO_DETECTION`].
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -669,6 +687,8 @@ struct Keys {
     shared: HashSet<u128, FastHash>,
     /// Whether every source's detections are consecutive rows.
     contiguous: bool,
+    /// Rows read.
+    rows: u64,
 }
 
 /// Pass 1: the shared-detection triples (spec 1.4 bit 32) and whether the rows are
@@ -691,6 +711,7 @@ fn scan_keys(
     let mut seen_groups: HashSet<u64, FastHash> = HashSet::default();
     let mut current: Option<u64> = None;
     let mut contiguous = true;
+    let mut rows = 0u64;
     for msg in rx {
         let Msg::Batch(batch) = msg? else { continue };
         for record in &batch.records[..batch.parsed.len()] {
@@ -699,6 +720,7 @@ fn scan_keys(
                 header: &header,
             };
             pairs.push((cols.triple(&row)?, cols.name_key(&row)?));
+            rows += 1;
             let (key, _) = cols.group(&row)?;
             if current != Some(key) {
                 if !seen_groups.insert(key) {
@@ -717,7 +739,15 @@ fn scan_keys(
             shared.insert(w[0].0);
         }
     }
-    Ok((header, cols, Keys { shared, contiguous }))
+    Ok((
+        header,
+        cols,
+        Keys {
+            shared,
+            contiguous,
+            rows,
+        },
+    ))
 }
 
 /// A source being collected in pass 2.
@@ -846,26 +876,43 @@ pub fn source_reason(code: u32, removed_detection_codes: u32) -> String {
 /// Runs fechner on a file (or standard input for `None`/`-`), writing one row per
 /// source to `out` in order of first appearance.
 pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Summary> {
-    let stdin = input.is_none_or(|p| p.as_os_str() == "-");
-    let mut spool = if stdin { Some(spool_file()?) } else { None };
+    let path = input.filter(|p| p.as_os_str() != "-");
+    // Standard input, pipes and other non-regular files cannot be read twice:
+    // spool them.
+    let regular = match path {
+        Some(p) => std::fs::metadata(p)
+            .map_err(|e| Error::io(&p.display().to_string(), e))?
+            .is_file(),
+        None => false,
+    };
+    let mut spool = if regular { None } else { Some(spool_file()?) };
     let tee_copy = match &spool {
         Some(f) => Some(f.try_clone().map_err(|e| Error::io("fechner spool", e))?),
         None => None,
     };
-    // Pass 1 in two threads: a reader that tokenizes the rows (and spools standard
-    // input), and this thread, which collects the keys.
+    // Pass 1 in two threads: a reader that tokenizes the rows (and spools), and this
+    // thread, which collects the keys.
     let (header, cols, keys) = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Result<Msg<()>>>(4);
         let (recycle_tx, recycle_rx) = mpsc::channel();
-        let open = move || match tee_copy {
-            Some(spool) => {
+        let open = move || match (tee_copy, path) {
+            (Some(spool), None) => {
                 let tee = Tee {
                     inner: io::stdin(),
                     spool,
                 };
                 Reader::from_reader(crate::table::STDIN, Box::new(tee))
             }
-            None => Reader::open(input),
+            (Some(spool), Some(p)) => {
+                let name = p.display().to_string();
+                let file = File::open(p).map_err(|e| Error::io(&name, e))?;
+                let tee = Tee {
+                    inner: io::BufReader::with_capacity(1 << 16, file),
+                    spool,
+                };
+                Reader::from_reader(&name, Box::new(tee))
+            }
+            (None, _) => Reader::open(path),
         };
         spawn_reader(scope, move || {
             read_batches(open, |_| Ok(()), tx, recycle_rx)
@@ -880,7 +927,7 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
             f
         }
         None => {
-            let path = input.expect("not standard input");
+            let path = path.expect("a regular file");
             File::open(path).map_err(|e| Error::io(header.file(), e))?
         }
     };
@@ -920,6 +967,19 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
         };
         spawn_reader(scope, move || read_batches(open, parse, tx, recycle_rx))?;
         collect_sources(rx, recycle_tx, &header, cols, keys.contiguous, opts, out)
+    })
+    .and_then(|summary| {
+        if summary.detections == keys.rows {
+            Ok(summary)
+        } else {
+            Err(Error::file(
+                header.file(),
+                format!(
+                    "the input changed while being read ({} rows, then {})",
+                    keys.rows, summary.detections
+                ),
+            ))
+        }
     })
 }
 

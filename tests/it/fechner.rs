@@ -98,6 +98,9 @@ fn standard_input_gives_the_same_table_as_a_file() {
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(run_ok("fechner", &[], Some(&bytes)), from_file);
     assert_eq!(run_ok("fechner", &["-"], Some(&bytes)), from_file);
+    // A pipe named as a file (as `fechner <(zcat per.csv.gz)` gives) cannot be read
+    // twice: it is spooled like standard input, not read empty the second time.
+    assert_eq!(run_ok("fechner", &["/dev/stdin"], Some(&bytes)), from_file);
 }
 
 #[test]
