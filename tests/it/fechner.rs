@@ -375,3 +375,23 @@ fn help_ends_with_an_example() {
     assert!(help.contains("Example:"));
     assert!(help.trim_end().lines().last().unwrap().contains("fechner"));
 }
+
+#[test]
+fn master_streak_flag_removes_a_source() {
+    let t = Csv::read(&per("ngc3532"));
+    let mut rows = t.rows.clone();
+    rows[1][t.col("streak_src_flag")] = " TRUE".to_string();
+    let input = to_csv(&t.header, &rows);
+    let out = Csv::parse(&run_ok("fechner", &[], Some(&input)));
+    assert_eq!(out.rows.len(), 372);
+    assert!((0..out.rows.len()).all(|i| out.num(i, "usrid") != Some(2.0)));
+    let all = Csv::parse(&run_ok("fechner", &["--keep-all"], Some(&input)));
+    assert_eq!(all.num(1, "usrid"), Some(2.0));
+    assert_eq!(all.num(1, "remove_code"), Some(1.0));
+    assert_eq!(
+        all.text(1, "remove_reason"),
+        "master saturation or streak flag"
+    );
+    // Its averages are computed all the same.
+    assert_eq!(all.num(1, "n_obs"), Some(1.0));
+}
