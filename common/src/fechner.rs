@@ -704,7 +704,7 @@ fn scan_keys(
     let header = match rx.recv() {
         Ok(Ok(Msg::Header(h))) => h,
         Ok(Err(e)) => return Err(e),
-        _ => return Err(Error::invalid("fechner: reader thread ended early")),
+        _ => return Err(Error::invalid("the reader thread ended before the header")),
     };
     let cols = Columns::locate(&header, opts)?;
     let mut pairs: Vec<(u128, u64)> = Vec::new();
@@ -852,6 +852,15 @@ fn emit(
         row.int(i64::from(code));
         row.cell(&source_reason(code, g.removed_codes));
     }
+    debug_assert_eq!(
+        row.ends.len(),
+        COLUMNS.len()
+            + if opts.keep_all {
+                KEEP_ALL_COLUMNS.len()
+            } else {
+                0
+            }
+    );
     row.write(out)
 }
 
