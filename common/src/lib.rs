@@ -11,6 +11,7 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod features;
+pub mod fechner;
 pub mod field;
 pub mod forest;
 pub mod loocv;

@@ -293,6 +293,15 @@ impl Reader {
         }
     }
 
+    /// The next data row into a reused byte record (no allocation per row, no UTF-8
+    /// check of cells the caller does not read): for tools that stream millions of
+    /// rows. `false` at the end. Errors are those of [`Reader::next_row`].
+    pub fn read_byte_record(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
+        self.inner
+            .read_byte_record(record)
+            .map_err(|e| csv_error(self.header.file(), Some(&self.header), e))
+    }
+
     /// Reads every remaining row.
     pub fn read_all(mut self) -> Result<Table> {
         let mut rows = Vec::new();
