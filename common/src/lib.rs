@@ -11,5 +11,6 @@ pub mod rng;
 pub mod schema;
 pub mod synth;
 pub mod table;
+pub mod xmatch;
 
 pub use error::{Error, Result};
