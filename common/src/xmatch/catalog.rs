@@ -189,6 +189,7 @@ impl Columns {
             let dist = format!("{name}_gaiadist");
             header.find_any(&[s[0].as_str(), s[1].as_str(), dist.as_str()])
         };
+        let (ra, dec) = (require(spec.ra)?, require(spec.dec)?);
         let mut id = None;
         for name in spec.id {
             if let Some(i) = find(name)? {
@@ -206,8 +207,8 @@ impl Columns {
             .map(|n| find(n))
             .collect::<Result<_>>()?;
         Ok(Columns {
-            ra: require(spec.ra)?,
-            dec: require(spec.dec)?,
+            ra,
+            dec,
             id,
             pu: spec.pu.iter().map(|n| require(n)).collect::<Result<_>>()?,
             values: spec
