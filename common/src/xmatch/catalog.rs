@@ -263,6 +263,19 @@ struct Part {
     id_ends: Vec<usize>,
 }
 
+impl Part {
+    fn with_capacity(rows: usize, stride: usize) -> Part {
+        Part {
+            ra: Vec::with_capacity(rows),
+            dec: Vec::with_capacity(rows),
+            pu_cu: Vec::with_capacity(rows),
+            values: Vec::with_capacity(rows * stride),
+            ids: String::with_capacity(rows * 16),
+            id_ends: Vec::with_capacity(rows),
+        }
+    }
+}
+
 impl Catalog {
     /// Reads a catalog file (VizieR columns, with or without the `_<cat>` suffix).
     pub fn read(kind: CatalogKind, path: &Path) -> Result<Catalog> {
@@ -399,20 +412,42 @@ impl Catalog {
         let Some(tree) = &self.tree else {
             return 0;
         };
-        let q = unit_vector(ra, dec);
-        tree.query(&q)
+        tree.query(&unit_vector(ra, dec))
             .within::<SquaredEuclidean<f64>>(chord2(radius))
             .unsorted()
             .execute()
             .len()
     }
 
-    /// Nearest and second-nearest entries within `radius` arcsec (spec 2.2). An
-    /// entry at exactly the position of the nearest one is the same source listed
-    /// twice (the authors' per-source files repeat a candidate shared by two X-ray
-    /// sources) and is not a second source.
+    /// The smallest separation (arcsec) greater than `inner` among entries within
+    /// `outer` arcsec, from squared chords (no trigonometry per entry).
+    pub fn nearest_beyond(&self, ra: f64, dec: f64, inner: f64, outer: f64) -> Option<f64> {
+        let tree = self.tree.as_ref()?;
+        let lo = chord2(inner);
+        let d2 = tree
+            .query(&unit_vector(ra, dec))
+            .within::<SquaredEuclidean<f64>>(chord2(outer))
+            .unsorted()
+            .execute()
+            .into_iter()
+            .map(|hit| hit.distance)
+            .filter(|&d2| d2 > lo)
+            .fold(f64::INFINITY, f64::min);
+        d2.is_finite()
+            .then(|| 2.0 * (0.5 * d2.sqrt()).asin() / super::geometry::ARCSEC)
+    }
+
+    /// Nearest and second-nearest entries within `radius` arcsec (spec 2.2), from
+    /// the hits of [`Catalog::within`].
     pub fn neighbours(&self, ra: f64, dec: f64, radius: f64) -> Neighbours {
-        let mut hits = self.within(ra, dec, radius);
+        self.neighbours_of(&mut self.within(ra, dec, radius))
+    }
+
+    /// Nearest and second-nearest of a list of hits, which it sorts by separation
+    /// (ties by file order). An entry at exactly the position of the nearest one is
+    /// the same source listed twice (the authors' per-source files repeat a candidate
+    /// shared by two X-ray sources) and is not a second source.
+    pub fn neighbours_of(&self, hits: &mut [(usize, f64)]) -> Neighbours {
         hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         let nearest = hits.first().copied();
         let second = nearest.and_then(|(n, _)| {
@@ -553,20 +588,44 @@ fn parse_plain(kind: CatalogKind, name: &str, text: &str) -> Result<Parsed> {
         line += c;
     }
     let ncols = header.len();
+    let stride = parser.cols.values.len() + parser.cols.optional.len();
     let parts: Vec<Result<Part>> = chunks
         .par_iter()
-        .zip(first_line.par_iter())
-        .map(|(chunk, &first)| {
-            let mut part = Part::default();
+        .zip(first_line.par_iter().zip(counts.par_iter()))
+        .map(|(chunk, (&first, &rows))| {
+            let mut part = Part::with_capacity(rows as usize + 1, stride);
             let mut fields: Vec<&str> = Vec::with_capacity(ncols);
-            for (k, raw) in chunk.split('\n').enumerate() {
-                let raw = raw.strip_suffix('\r').unwrap_or(raw);
-                if raw.is_empty() {
+            // One pass over the bytes finds both separators (',' and '\n' are
+            // ASCII, so the slices stay on char boundaries).
+            let bytes = chunk.as_bytes();
+            let mut line = first;
+            let mut start = 0;
+            let mut field_start = 0;
+            for pos in 0..=bytes.len() {
+                let b = bytes.get(pos).copied().unwrap_or(b'\n');
+                if b == b',' {
+                    fields.push(&chunk[field_start..pos]);
+                    field_start = pos + 1;
                     continue;
                 }
-                let line = first + k as u64;
-                fields.clear();
-                fields.extend(raw.split(','));
+                if b != b'\n' {
+                    continue;
+                }
+                let mut end = pos;
+                if end > field_start && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                let blank = end == start;
+                fields.push(&chunk[field_start..end]);
+                let this_line = line;
+                line += 1;
+                start = pos + 1;
+                field_start = start;
+                if blank {
+                    fields.clear();
+                    continue;
+                }
+                let line = this_line;
                 if fields.len() != ncols {
                     let what = if fields.len() < ncols {
                         "short"
@@ -583,6 +642,7 @@ fn parse_plain(kind: CatalogKind, name: &str, text: &str) -> Result<Parsed> {
                     ));
                 }
                 parser.row(&fields, line, &mut part)?;
+                fields.clear();
             }
             Ok(part)
         })

@@ -132,22 +132,31 @@ pub fn cp_flag(r: Option<f64>, r2: Option<f64>, x_pu: f64) -> i32 {
 /// Source density around a position (spec 2.6, the authors' "confusion" mode), per
 /// arcsec^2: d_nr is the distance to the nearest entry outside the X-ray error circle
 /// `r0`, the counting radius d_out = max(min(300, 10 d_nr), 30) arcsec, and the
-/// density is the number of entries within d_out over pi d_out^2.
-pub fn local_density(cat: &Catalog, ra: f64, dec: f64, r0: f64) -> f64 {
-    let near = cat.within(ra, dec, DENSITY_MIN);
-    let d_nr = near
+/// density is the number of entries within d_out over pi d_out^2. `cone` are the
+/// hits of the cone search of radius `radius` (reused: most sources have their d_nr
+/// there).
+pub fn local_density(
+    cat: &Catalog,
+    ra: f64,
+    dec: f64,
+    r0: f64,
+    cone: &[(usize, f64)],
+    radius: f64,
+) -> f64 {
+    let in_cone = cone
         .iter()
         .map(|&(_, s)| s)
         .filter(|&s| s > r0)
         .fold(f64::INFINITY, f64::min);
-    // d_nr beyond 30 arcsec (or none) gives 10 d_nr > 300: the cap.
-    let d_out = (10.0 * d_nr).clamp(DENSITY_MIN, DENSITY_MAX);
-    let n = if d_out <= DENSITY_MIN {
-        near.len()
+    let d_nr = if in_cone.is_finite() || radius >= DENSITY_MIN {
+        in_cone
     } else {
-        cat.count_within(ra, dec, d_out)
+        cat.nearest_beyond(ra, dec, r0, DENSITY_MIN)
+            .unwrap_or(f64::INFINITY)
     };
-    n as f64 / (PI * d_out * d_out)
+    // No d_nr within 30 arcsec (or none at all) gives 10 d_nr > 300: the cap.
+    let d_out = (10.0 * d_nr).clamp(DENSITY_MIN, DENSITY_MAX);
+    cat.count_within(ra, dec, d_out) as f64 / (PI * d_out * d_out)
 }
 
 const DENSITY_MIN: f64 = 30.0;
@@ -183,9 +192,14 @@ impl CatalogMatch {
 /// Matches one X-ray source in every catalog (given in any order, at most one of a
 /// kind). The Gaia terms come from the nearest Gaia entry, accepted or not (2.3).
 pub fn match_source(src: &XraySource, catalogs: &[Catalog], opts: &Options) -> Vec<CatalogMatch> {
+    let mut cones: Vec<Vec<(usize, f64)>> = catalogs
+        .iter()
+        .map(|c| c.within(src.ra, src.dec, opts.radius))
+        .collect();
     let neighbours: Vec<Neighbours> = catalogs
         .iter()
-        .map(|c| c.neighbours(src.ra, src.dec, opts.radius))
+        .zip(cones.iter_mut())
+        .map(|(c, hits)| c.neighbours_of(hits))
         .collect();
     let mut terms = GaiaTerms::default();
     if let Some(k) = catalogs.iter().position(|c| c.kind == CatalogKind::Gaia)
@@ -202,11 +216,15 @@ pub fn match_source(src: &XraySource, catalogs: &[Catalog], opts: &Options) -> V
     catalogs
         .iter()
         .zip(neighbours)
-        .map(|(cat, nb)| {
+        .zip(&cones)
+        .map(|((cat, nb), cone)| {
             let pu_cu = nb.nearest.map_or(f64::NAN, |(i, _)| cat.pu_cu(i));
             let x_pu = x_pu(pu_cu, &terms, src.pu);
             let r = nb.nearest.map(|(_, s)| s);
-            let p = r.map(|_| p_chance(local_density(cat, src.ra, src.dec, src.pu), x_pu));
+            let p = r.map(|_| {
+                let rho = local_density(cat, src.ra, src.dec, src.pu, cone, opts.radius);
+                p_chance(rho, x_pu)
+            });
             CatalogMatch {
                 neighbours: nb,
                 x_pu,
@@ -218,16 +236,32 @@ pub fn match_source(src: &XraySource, catalogs: &[Catalog], opts: &Options) -> V
 }
 
 /// Matches every source, in parallel; the result is in input order whatever the
-/// number of threads.
+/// number of threads. Sources are visited in sky order (declination strips of
+/// 0.1 deg, then right ascension), so that neighbouring queries reuse the same
+/// parts of the kd-trees in cache.
 pub fn match_all(
     sources: &[XraySource],
     catalogs: &[Catalog],
     opts: &Options,
 ) -> Vec<Vec<CatalogMatch>> {
-    sources
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    let strip = |s: &XraySource| ((s.dec + 90.0) * 10.0).floor() as i64;
+    order.sort_unstable_by(|&a, &b| {
+        let (sa, sb) = (&sources[a], &sources[b]);
+        strip(sa)
+            .cmp(&strip(sb))
+            .then(sa.ra.total_cmp(&sb.ra))
+            .then(a.cmp(&b))
+    });
+    let visited: Vec<Vec<CatalogMatch>> = order
         .par_iter()
-        .map(|s| match_source(s, catalogs, opts))
-        .collect()
+        .map(|&i| match_source(&sources[i], catalogs, opts))
+        .collect();
+    let mut out: Vec<Option<Vec<CatalogMatch>>> = vec![None; sources.len()];
+    for (&i, m) in order.iter().zip(visited) {
+        out[i] = Some(m);
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// The magnitude columns a catalog feeds (spec 2.7 renames).
@@ -451,8 +485,16 @@ mod tests {
     fn density_of_a_grid() {
         let cat = grid_catalog();
         // nearest outside r0 = 0.5 is 2 arcsec away -> d_out = 30
-        let rho = local_density(&cat, 100.0 + 0.3 / 3600.0, 0.0, 0.5);
+        let (ra, dec) = (100.0 + 0.3 / 3600.0, 0.0);
+        let cone = cat.within(ra, dec, 10.0);
+        let rho = local_density(&cat, ra, dec, 0.5, &cone, 10.0);
         assert!((rho / 0.25 - 1.0).abs() < 0.02, "{rho}");
+        // the same without a usable cone: the 30-arcsec search finds d_nr
+        assert_eq!(local_density(&cat, ra, dec, 0.5, &[], 1.0), rho);
+        // r0 beyond every entry within 30 arcsec: d_out = 300 arcsec, past the
+        // grid's edge (80 arcsec), so the density falls to the grid's 6561 entries
+        let rho = local_density(&cat, ra, dec, 31.0, &[], 1.0);
+        assert!((rho - 6561.0 / (PI * 9e4)).abs() < 1e-12, "{rho}");
     }
 
     #[test]
