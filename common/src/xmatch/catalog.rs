@@ -303,7 +303,10 @@ impl Catalog {
         let parts = if text.contains('"') {
             parse_quoted(kind, name, text)?
         } else {
-            parse_plain(kind, name, &text)?
+            let parts = parse_plain(kind, name, &text)?;
+            // The text is as large as the catalog: free it before merging the parts.
+            drop(text);
+            parts
         };
         let (has_optional, parts) = parts;
         let stride = kind.n_values() + if has_optional { 3 } else { 0 };
