@@ -1,7 +1,93 @@
-//! `xmatch`: not yet written.
+//! `xmatch`: multi-wavelength counterparts of X-ray sources (spec section 2).
 
-fn main() -> std::process::ExitCode {
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use common::xmatch::{self, CatalogKind, Options, XrayColumns};
+
+#[derive(Parser)]
+#[command(
+    about = "Add Gaia/2MASS/AllWISE/CatWISE/unWISE counterparts to an X-ray source table",
+    long_about = "Add Gaia, 2MASS, AllWISE, CatWISE2020 and unWISE counterparts to an X-ray \
+source table (MUWCLASS spec section 2). For each source and catalog: the nearest and \
+second-nearest entries within --radius, X_PU (catalog PU, Gaia parallax/e_Plx/epsi terms \
+and the X-ray PU in quadrature), cp_flag (accepted iff >= 0, i.e. separation <= X_PU), \
+P_chance (1 - exp(-rho pi X_PU^2), rho from the authors' adaptive annulus), and the \
+magnitudes of accepted counterparts (W1/W2: AllWISE > CatWISE > unWISE per match). \
+Catalog files use VizieR column names, with or without the _<cat> suffix, and may hold \
+a whole region of a catalog. All input columns pass through in order.",
+    after_help = "Example:\n  fechner per.csv | xmatch --gaia gaia.csv --2mass 2mass.csv \
+--allwise allwise.csv --catwise catwise.csv --unwise unwise.csv -o field.csv\n  \
+xmatch --ra ra --dec dec --pu err_ellipse_r0 --gaia gaia.csv ave.csv | features ..."
+)]
+struct Args {
+    /// X-ray table (CSV); standard input when absent or '-'.
+    file: Option<PathBuf>,
+    /// Output file (written atomically); standard output when absent.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Gaia (I/355/gaiadr3 columns; rgeo, b_rgeo, B_rgeo carried when present).
+    #[arg(long)]
+    gaia: Option<PathBuf>,
+    /// 2MASS point sources (II/246/out).
+    #[arg(long = "2mass")]
+    twomass: Option<PathBuf>,
+    /// AllWISE (II/328/allwise).
+    #[arg(long)]
+    allwise: Option<PathBuf>,
+    /// CatWISE2020 (II/365/catwise).
+    #[arg(long)]
+    catwise: Option<PathBuf>,
+    /// unWISE (II/363/unwise); fluxes become Vega magnitudes.
+    #[arg(long)]
+    unwise: Option<PathBuf>,
+    /// Cone radius for the nearest and second-nearest candidates, arcsec.
+    #[arg(long, default_value_t = 10.0)]
+    radius: f64,
+    /// X-ray right ascension column (deg).
+    #[arg(long, default_value = "CSCv2_RA")]
+    ra: String,
+    /// X-ray declination column (deg).
+    #[arg(long, default_value = "CSCv2_DEC")]
+    dec: String,
+    /// X-ray 2-sigma positional uncertainty column (arcsec, err_ellipse_r0).
+    #[arg(long, default_value = "CSCv2_PU")]
+    pu: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
     common::cli::run("xmatch", || {
-        Err(common::Error::invalid("xmatch is not implemented yet"))
+        let files: Vec<(CatalogKind, &std::path::Path)> = [
+            (CatalogKind::Gaia, &args.gaia),
+            (CatalogKind::TwoMass, &args.twomass),
+            (CatalogKind::AllWise, &args.allwise),
+            (CatalogKind::CatWise, &args.catwise),
+            (CatalogKind::UnWise, &args.unwise),
+        ]
+        .into_iter()
+        .filter_map(|(k, p)| p.as_deref().map(|p| (k, p)))
+        .collect();
+        if files.is_empty() {
+            return Err(common::Error::invalid(
+                "no catalog: give at least one of --gaia --2mass --allwise --catwise --unwise",
+            ));
+        }
+        let cols = XrayColumns {
+            ra: args.ra.clone(),
+            dec: args.dec.clone(),
+            pu: args.pu.clone(),
+        };
+        let opts = Options {
+            radius: args.radius,
+        };
+        xmatch::run(
+            args.file.as_deref(),
+            args.output.as_deref(),
+            &files,
+            &cols,
+            &opts,
+        )
     })
 }

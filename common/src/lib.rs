@@ -29,5 +29,6 @@ pub mod smote;
 pub mod sources;
 pub mod synth;
 pub mod table;
+pub mod xmatch;
 
 pub use error::{Error, Result};

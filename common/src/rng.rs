@@ -22,6 +22,8 @@ pub enum Purpose {
     Forest = 3,
     /// Choice of a stratified subset of left-out sources in `loocv --limit`.
     Subset = 4,
+    /// Synthetic benchmark inputs (`synth`); sub-stream = table kind and row.
+    Synthetic = 5,
 }
 
 /// Where in a study a random step stands.
