@@ -20,6 +20,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DELETE_ON_ERROR:
 .SECONDARY:
+.DEFAULT_GOAL := all
 
 CARGO ?= cargo
 BIN   ?= target/release

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use common::aggregate::{self, Replicas, Summary, SummaryColumns};
-use common::metrics;
 use common::table::{Reader, Table, Writer};
 use common::{Error, Result};
+use common::{metrics, report};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,10 @@ struct Args {
     /// P_2sig_low_, P_2sig_upp_ (2.275% / 97.725%), Class_median and its values.
     #[arg(long, conflicts_with = "aggregated")]
     quantiles: bool,
+    /// Print a short summary on stderr: sources per class, how many with CT >= the
+    /// cut, and the sources that are also in the (embedded) training set.
+    #[arg(long)]
+    report: bool,
     /// CT cut of a confident classification (paper: 2).
     #[arg(long, default_value_t = aggregate::CT_CUT)]
     ct_cut: f64,
@@ -79,8 +83,16 @@ fn run(args: &Args) -> Result<()> {
     } else {
         per_source(input, args, table_out)?
     };
+    if args.report {
+        report(&scored, args.ct_cut)?;
+    }
     if let Some(path) = &args.metrics {
-        let (truth, summaries, skipped) = scored;
+        let Scored {
+            truth,
+            summaries,
+            skipped,
+            ..
+        } = scored;
         if skipped > 0 {
             eprintln!("ctscore: {skipped} sources without a true class or a result are not scored");
         }
@@ -115,23 +127,62 @@ fn result_cells(args: &Args, replicas: &Replicas, summary: &Summary, i: usize) -
     cells
 }
 
-/// Sources to score: truth, summary, and how many could not be scored.
-type Scored = (Vec<usize>, Vec<aggregate::Summary>, usize);
+/// What a run produced: every source's id and result, and the sources that can be
+/// scored (truth and summary) with the count of those that cannot.
+struct Scored {
+    ids: Vec<String>,
+    results: Vec<Option<Summary>>,
+    truth: Vec<usize>,
+    summaries: Vec<Summary>,
+    skipped: usize,
+}
 
-fn collect(labels: &[Option<usize>], summaries: &[Option<aggregate::Summary>]) -> Scored {
+fn collect(ids: Vec<String>, labels: &[Option<usize>], results: Vec<Option<Summary>>) -> Scored {
     let mut truth = Vec::new();
-    let mut kept = Vec::new();
+    let mut summaries = Vec::new();
     let mut skipped = 0;
-    for (l, s) in labels.iter().zip(summaries) {
+    for (l, s) in labels.iter().zip(&results) {
         match (l, s) {
             (Some(l), Some(s)) => {
                 truth.push(*l);
-                kept.push(s.clone());
+                summaries.push(s.clone());
             }
             _ => skipped += 1,
         }
     }
-    (truth, kept, skipped)
+    Scored {
+        ids,
+        results,
+        truth,
+        summaries,
+        skipped,
+    }
+}
+
+/// The short summary of a classified table on stderr (spec 8's CT cut), and the
+/// sources that are also in the training set: they are reported, never dropped.
+fn report(scored: &Scored, ct_cut: f64) -> Result<()> {
+    let classes: Vec<_> = scored
+        .results
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.class))
+        .collect();
+    let cts: Vec<_> = scored
+        .results
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.ct))
+        .collect();
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", report::class_summary(&classes, &cts, ct_cut));
+    let td = Table::from_bytes(common::data::TRAINING_SET_NAME, common::data::TRAINING_SET)?;
+    let td = common::sources::Sources::from_table(&td, Some(common::schema::TRUE_CLASS))?;
+    for (_, name, class) in report::training_overlap(&scored.ids, &td.names, &td.class) {
+        let _ = writeln!(
+            err,
+            "{name} is also a training source (True_Class {class}); classified like the others"
+        );
+    }
+    Ok(())
 }
 
 fn per_source(input: Reader, args: &Args, out: Option<Option<&std::path::Path>>) -> Result<Scored> {
@@ -153,8 +204,8 @@ fn per_source(input: Reader, args: &Args, out: Option<Option<&std::path::Path>>)
         }
         w.finish()?;
     }
-    let summaries: Vec<_> = summaries.into_iter().map(Some).collect();
-    Ok(collect(&labels, &summaries))
+    let results: Vec<_> = summaries.into_iter().map(Some).collect();
+    Ok(collect(replicas.ids().to_vec(), &labels, results))
 }
 
 fn joined(
@@ -181,6 +232,7 @@ fn joined(
     }
     let mut labels = Vec::with_capacity(table.len());
     let mut results = Vec::with_capacity(table.len());
+    let mut ids = Vec::with_capacity(table.len());
     let mut matched = vec![false; replicas.len()];
     let mut without = 0usize;
     for row in &table.rows {
@@ -203,6 +255,7 @@ fn joined(
             None => None,
         });
         results.push(hit.map(|i| summaries[i].clone()));
+        ids.push(row.text(id_col).to_string());
     }
     if let Some(w) = writer {
         w.finish()?;
@@ -223,7 +276,7 @@ fn joined(
             join.display()
         );
     }
-    Ok(collect(&labels, &results))
+    Ok(collect(ids, &labels, results))
 }
 
 fn pass_through(
@@ -238,9 +291,12 @@ fn pass_through(
         .as_deref()
         .map(|t| table.header.require(t))
         .transpose()?;
+    let id_col = table.header.find(&args.id)?;
     let mut labels = Vec::with_capacity(table.len());
     let mut results = Vec::with_capacity(table.len());
+    let mut ids = Vec::with_capacity(table.len());
     for row in &table.rows {
+        ids.push(id_col.map_or(String::new(), |c| row.text(c).to_string()));
         results.push(cols.read(row)?);
         labels.push(match truth_col {
             Some(col) => aggregate::read_label(row, col)?,
@@ -255,5 +311,5 @@ fn pass_through(
         }
         w.finish()?;
     }
-    Ok(collect(&labels, &results))
+    Ok(collect(ids, &labels, results))
 }
