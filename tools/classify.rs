@@ -9,9 +9,9 @@ use common::absorption::Absorption;
 use common::aggregate::{summarize, summary_cells, summary_columns};
 use common::field::{FieldOptions, classify_field};
 use common::progress::Progress;
-use common::redden::{EBV_BIN_WIDTH, ebv_bin};
+use common::redden::{EBV_BIN_WIDTH, check_bin_width, ebv_cells, lookup_ebv};
 use common::report::{class_summary, training_overlap};
-use common::schema::{EBV, EBV_BIN, NAME, TRUE_CLASS};
+use common::schema::{DEC, EBV, EBV_BIN, NAME, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
 use common::sources::Sources;
 use common::table::{Table, Writer, fmt_num};
@@ -76,20 +76,8 @@ fn main() -> ExitCode {
             Some(p) => SfdMap::from_file(p)?,
             None => SfdMap::embedded()?,
         };
-        if let Some(i) = field
-            .ra
-            .iter()
-            .zip(&field.dec)
-            .position(|(r, d)| r.is_nan() || d.is_nan())
-        {
-            return Err(table.rows[i].row_error("no position for the E(B-V) of this source"));
-        }
-        let ebv: Vec<f64> = field
-            .ra
-            .iter()
-            .zip(&field.dec)
-            .map(|(r, d)| map.ebv(*r, *d))
-            .collect();
+        check_bin_width(args.bin_width)?;
+        let ebv = lookup_ebv(&table, &map, RA, DEC)?;
 
         let opts = FieldOptions {
             replicas: args.replica.replicas,
@@ -123,10 +111,7 @@ fn main() -> ExitCode {
         let mut cts = Vec::with_capacity(table.len());
         for (i, row) in table.rows.iter().enumerate() {
             let summary = summarize(&result.samples[i]);
-            let mut values = vec![
-                fmt_num(Some(ebv[i])),
-                ebv_bin(ebv[i], opts.bin_width).to_string(),
-            ];
+            let mut values = ebv_cells(ebv[i], opts.bin_width).to_vec();
             values.extend(summary_cells(&summary));
             out.write_row(layout.row(&row.record, &values))?;
             classes.push(Some(summary.class));

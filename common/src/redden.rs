@@ -135,23 +135,44 @@ pub fn lookup_table(
     dec_column: &str,
     bin_width: f64,
 ) -> Result<TableOut> {
-    if !(bin_width.is_finite() && bin_width > 0.0) {
-        return Err(Error::invalid(format!(
+    check_bin_width(bin_width)?;
+    let ebv = lookup_ebv(t, map, ra_column, dec_column)?;
+    TableOut::extend(t, &[schema::EBV, schema::EBV_BIN], |i| {
+        Ok(ebv_cells(ebv[i], bin_width).to_vec())
+    })
+}
+
+pub fn check_bin_width(bin_width: f64) -> Result<f64> {
+    if bin_width.is_finite() && bin_width > 0.0 {
+        Ok(bin_width)
+    } else {
+        Err(Error::invalid(format!(
             "bin width must be a positive number, got {bin_width}"
-        )));
+        )))
     }
+}
+
+/// E(B-V) toward every row of a table (spec 3.1); a missing or impossible position
+/// is an error naming the cell.
+pub fn lookup_ebv(t: &Table, map: &SfdMap, ra_column: &str, dec_column: &str) -> Result<Vec<f64>> {
     let ra = t.header.require(ra_column)?;
     let dec = t.header.require(dec_column)?;
-    TableOut::extend(t, &[schema::EBV, schema::EBV_BIN], |i| {
-        let row = &t.rows[i];
-        let a = row.num_required(ra)?;
-        let d = row.num_required(dec)?;
-        if !(-90.0..=90.0).contains(&d) {
-            return Err(row.error(dec, format!("declination {d} outside [-90, 90]")));
-        }
-        let e = map.ebv(a, d);
-        Ok(vec![fmt_f64(e), ebv_bin(e, bin_width).to_string()])
-    })
+    t.rows
+        .iter()
+        .map(|row| {
+            let a = row.num_required(ra)?;
+            let d = row.num_required(dec)?;
+            if !(-90.0..=90.0).contains(&d) {
+                return Err(row.error(dec, format!("declination {d} outside [-90, 90]")));
+            }
+            Ok(map.ebv(a, d))
+        })
+        .collect()
+}
+
+/// The `ebv` and `ebv_bin` cells of a source, as every tool writes them.
+pub fn ebv_cells(ebv: f64, bin_width: f64) -> [String; 2] {
+    [fmt_f64(ebv), ebv_bin(ebv, bin_width).to_string()]
 }
 
 #[cfg(test)]
