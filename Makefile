@@ -152,13 +152,46 @@ classify: $(TOOLS)
 
 # --- The training set: LOOCV, metrics, figures -----------------------------------
 
-$(WORK)/td/loocv.csv: $(TOOLS)
+TD := $(WORK)/td
+FIG := $(WORK)/figures
+# The training source of the per-replica figure (default: the first one left out).
+TRAINING_SET ?= common/data/td_2941.csv
+FIG_SOURCE ?=
+
+$(TD)/loocv.csv: $(TOOLS)
 	@mkdir -p $(@D)
 	$(LOOCV) --mc $(LOOCV_MC) --trees $(TREES) --k $(K) $(REPLICA_OPTS) $(if $(LOOCV_LIMIT),--limit $(LOOCV_LIMIT)) \
-	  --metrics $(WORK)/td/metrics.json -o $@
+	  --metrics $(TD)/metrics.json --replicas-out $(TD)/loocv-replicas.csv -o $@
 
-loocv: $(WORK)/td/loocv.csv
-	@cat $(WORK)/td/metrics.json
+loocv: $(TD)/loocv.csv
+	@cat $(TD)/metrics.json
+
+# Feature importances of one replica's forest with a random feature added: the
+# baseline an informative feature must beat (paper Fig. 4). The last 30 columns of
+# `features --random-feature` are the 29 features and `random`.
+$(TD)/importances.csv: $(TOOLS)
+	@mkdir -p $(@D)
+	$(MCSAMPLE) $(REPLICA_OPTS) --replica 0 $(TRAINING_SET) | $(FEATURES) --random-feature --seed $(SEED) > $@.features
+	cols=$$(head -n 1 $@.features | tr , '\n' | tail -n 30 | paste -sd,); \
+	$(STANDARDIZE) --fit $@.features $@.features \
+	  | $(SMOTE) --k $(K) --seed $(SEED) --replica 0 --features "$$cols" \
+	  | $(RFOREST) train --trees $(TREES) --seed $(SEED) --replica 0 --features "$$cols" --importances $@ -o $@.model
+	rm -f $@.features $@.model
+
+$(FIG)/confusion: $(TD)/loocv.csv $(TOOLS)
+	$(PLOT) confusion --ct-cut $(CT_CUT) -o $@ $<
+
+$(FIG)/roc.svg: $(TD)/loocv.csv $(TOOLS)
+	$(PLOT) roc -o $@ $<
+
+$(FIG)/importances.svg: $(TD)/importances.csv $(TOOLS)
+	@mkdir -p $(@D)
+	$(PLOT) importances -o $@ $<
+
+$(FIG)/replicas.svg: $(TD)/loocv.csv $(TOOLS)
+	$(PLOT) replicas --source "$(or $(FIG_SOURCE),$$(sed -n 2p $< | cut -d, -f1))" -o $@ $(TD)/loocv-replicas.csv
+
+figures: $(FIG)/confusion $(FIG)/roc.svg $(FIG)/importances.svg $(FIG)/replicas.svg
 
 test:
 	$(CARGO) test --workspace

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::features::features_table;
+use common::features::{features_table, features_table_with_baseline};
+use common::rng::StreamId;
 use common::table::{Table, Writer};
 
 #[derive(Parser)]
@@ -24,12 +25,24 @@ struct Args {
     output: Option<PathBuf>,
     /// Input table [default: standard input].
     file: Option<PathBuf>,
+    /// Also append a `random` column, U(0,1) per source: the baseline that an
+    /// informative feature's importance must beat (paper Fig. 4).
+    #[arg(long)]
+    random_feature: bool,
+    /// Seed of the random feature.
+    #[arg(long, default_value_t = 1, requires = "random_feature")]
+    seed: u64,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     common::cli::run("features", || {
         let t = Table::read(args.file.as_deref())?;
-        features_table(&t)?.write(Writer::create(args.output.as_deref())?)
+        let out = if args.random_feature {
+            features_table_with_baseline(&t, StreamId::new(args.seed))?
+        } else {
+            features_table(&t)?
+        };
+        out.write(Writer::create(args.output.as_deref())?)
     })
 }

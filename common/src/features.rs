@@ -7,6 +7,7 @@
 
 use crate::bands::{BANDS, N_BANDS};
 use crate::error::Result;
+use crate::rng::{Purpose, RngExt, StreamId, source_key};
 use crate::schema::{FEATURE_NAMES, N_FEATURES};
 use crate::sources::{Sources, TableOut};
 use crate::table::{Table, fmt_f64};
@@ -159,6 +160,28 @@ pub fn features_table(t: &Table) -> Result<TableOut> {
             .iter()
             .map(|v| fmt_f64(*v))
             .collect())
+    })
+}
+
+/// The column of the random-feature baseline (paper Fig. 4): a feature whose
+/// importance any informative feature must beat.
+pub const RANDOM_FEATURE: &str = "random";
+
+/// [`features_table`] plus the `random` column: U(0, 1) per source, drawn from the
+/// source's own stream so that it does not depend on row order.
+pub fn features_table_with_baseline(t: &Table, id: StreamId) -> Result<TableOut> {
+    let src = Sources::from_table(t, None)?;
+    let x = features(&src);
+    let mut names: Vec<&str> = FEATURE_NAMES.to_vec();
+    names.push(RANDOM_FEATURE);
+    TableOut::extend(t, &names, |i| {
+        let mut cells: Vec<String> = x[i * N_FEATURES..(i + 1) * N_FEATURES]
+            .iter()
+            .map(|v| fmt_f64(*v))
+            .collect();
+        let mut rng = id.rng(Purpose::Baseline, source_key(&src.names[i]));
+        cells.push(fmt_f64(rng.random::<f64>()));
+        Ok(cells)
     })
 }
 

@@ -24,6 +24,9 @@ pub enum Purpose {
     Subset = 4,
     /// Synthetic benchmark inputs (`synth`); sub-stream = table kind and row.
     Synthetic = 5,
+    /// The random-feature baseline of the importance figure (paper Fig. 4);
+    /// sub-stream = source key.
+    Baseline = 6,
 }
 
 /// Where in a study a random step stands.
