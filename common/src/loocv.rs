@@ -52,6 +52,21 @@ pub fn left_out_rows(classes: &[Option<usize>], limit: Option<usize>, seed: u64)
         rb.total_cmp(&ra).then(a.cmp(b))
     });
     let mut total: usize = quota.iter().sum();
+    // The at-least-one rule can overshoot: take back from the classes that lose least.
+    while total > limit {
+        let Some(i) = (0..present.len())
+            .filter(|&i| quota[i] > 1)
+            .min_by(|&a, &b| {
+                let la = exact[a] - (quota[a] - 1) as f64;
+                let lb = exact[b] - (quota[b] - 1) as f64;
+                la.total_cmp(&lb).then(a.cmp(&b))
+            })
+        else {
+            break;
+        };
+        quota[i] -= 1;
+        total -= 1;
+    }
     for &i in order.iter().cycle().take(present.len() * 2) {
         if total >= limit {
             break;
@@ -110,6 +125,10 @@ pub fn loocv(
 mod tests {
     use super::*;
 
+    fn count_in(rows: &[usize], classes: &[Option<usize>], c: usize) -> usize {
+        rows.iter().filter(|&&r| classes[r] == Some(c)).count()
+    }
+
     #[test]
     fn stratified_subset_keeps_class_shares() {
         let classes: Vec<Option<usize>> = (0..1000)
@@ -131,5 +150,16 @@ mod tests {
         assert_eq!(rows, left_out_rows(&classes, Some(100), 1));
         assert_ne!(rows, left_out_rows(&classes, Some(100), 2));
         assert_eq!(left_out_rows(&classes, None, 1).len(), 1000);
+        // Rare classes keep one member; the others give back what that costs.
+        let rows = left_out_rows(&classes, Some(10), 1);
+        assert_eq!(rows.len(), 10);
+        assert_eq!(
+            (
+                count_in(&rows, &classes, 0),
+                count_in(&rows, &classes, 7),
+                count_in(&rows, &classes, 3)
+            ),
+            (6, 3, 1)
+        );
     }
 }
