@@ -420,8 +420,11 @@ struct TreeBuilder<'a> {
     data: &'a Prepared,
     max_features: usize,
     weight: Vec<u32>,
-    /// Per sample: bootstrap weight << 8 | class.
+    /// Per in-bag sample: bootstrap weight << 8 | class.
     wc: Vec<u32>,
+    /// Number of in-bag samples, and their ranks: bag_rank[f * m + j].
+    m: usize,
+    bag_rank: Vec<u32>,
     samples: Vec<u32>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
@@ -443,7 +446,9 @@ impl<'a> TreeBuilder<'a> {
             data,
             max_features,
             weight: vec![0; data.n],
-            wc: vec![0; data.n],
+            wc: Vec::new(),
+            m: 0,
+            bag_rank: Vec::new(),
             scratch: Vec::with_capacity(data.n),
             samples: Vec::with_capacity(data.n),
             features: (0..data.n_features).collect(),
@@ -464,11 +469,21 @@ impl<'a> TreeBuilder<'a> {
         for _ in 0..n {
             self.weight[rng.random_range(0..n)] += 1;
         }
-        self.samples
-            .extend((0..n as u32).filter(|&i| self.weight[i as usize] > 0));
-        for i in 0..n {
-            self.wc[i] = (self.weight[i] << 8) | u32::from(self.data.y[i]);
+        // The in-bag samples, renumbered 0..m in index order, with their own compact
+        // rank columns: a node's gathers then stay within a few tens of kB.
+        let bag: Vec<usize> = (0..n).filter(|&i| self.weight[i] > 0).collect();
+        let m = bag.len();
+        self.wc = bag
+            .iter()
+            .map(|&i| (self.weight[i] << 8) | u32::from(self.data.y[i]))
+            .collect();
+        self.bag_rank = Vec::with_capacity(m * self.data.n_features);
+        for f in 0..self.data.n_features {
+            let rank = &self.data.rank[f * n..(f + 1) * n];
+            self.bag_rank.extend(bag.iter().map(|&i| rank[i]));
         }
+        self.m = m;
+        self.samples.extend(0..m as u32);
         let mut stack = vec![Pending {
             start: 0,
             end: self.samples.len(),
@@ -543,7 +558,8 @@ impl<'a> TreeBuilder<'a> {
     fn count(&mut self, start: usize, end: usize) -> (u64, u64) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         for &s in &self.samples[start..end] {
-            self.counts[self.data.y[s as usize] as usize] += u64::from(self.weight[s as usize]);
+            let wc = self.wc[s as usize];
+            self.counts[(wc & 0xff) as usize] += u64::from(wc >> 8);
         }
         let w = self.counts.iter().sum();
         let sq = self.counts.iter().map(|c| c * c).sum();
@@ -608,7 +624,7 @@ impl<'a> TreeBuilder<'a> {
     /// in the node (a non-constant feature always has a split position).
     fn best_split_on(&mut self, feature: usize, start: usize, end: usize) -> Option<Split> {
         let data = self.data;
-        let rank = &data.rank[feature * data.n..(feature + 1) * data.n];
+        let rank = &self.bag_rank[feature * self.m..(feature + 1) * self.m];
         let values = &data.values[feature];
         let far = &data.far[feature];
         self.keys.clear();
@@ -675,8 +691,7 @@ impl<'a> TreeBuilder<'a> {
 
     /// Moves the samples going left to the front of the node; returns the boundary.
     fn partition(&mut self, start: usize, end: usize, split: &Split) -> usize {
-        let data = self.data;
-        let rank = &data.rank[split.feature * data.n..(split.feature + 1) * data.n];
+        let rank = &self.bag_rank[split.feature * self.m..(split.feature + 1) * self.m];
         let (mut p, mut q) = (start, end);
         while p < q {
             if rank[self.samples[p] as usize] <= split.left_rank {
