@@ -14,8 +14,9 @@ use common::table::{Table, Writer};
              neighbours within the class; missing features follow the paper's sentinel rule)",
     after_help = "Output: every input row (all columns, synthetic=0), then the synthetic rows \
                   class by class (class and feature columns filled, other columns empty, \
-                  synthetic=1).\n\nExample pipeline:\n  features td.csv | standardize | \
-                  smote --seed 1 --replica 0 | rforest train --seed 1 --replica 0 -o m.rf"
+                  synthetic=1).\n\nExample pipeline:\n  features td.csv > f.csv\n  \
+                  standardize --fit f.csv f.csv | smote --seed 1 --replica 0 \
+                  | rforest train --seed 1 --replica 0 -o m.rf"
 )]
 struct Args {
     /// Neighbours per point (the paper's k = 4).

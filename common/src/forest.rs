@@ -161,6 +161,11 @@ impl Forest {
         self.trees.len()
     }
 
+    /// Total number of nodes of all trees.
+    pub fn n_nodes(&self) -> usize {
+        self.trees.iter().map(|t| t.nodes.len()).sum()
+    }
+
     /// Mean over trees of the leaf class fractions (soft voting), classes
     /// 0..n_classes. NaN in `row` is the missing flag too.
     pub fn predict_proba(&self, row: &[f64]) -> Vec<f64> {
@@ -218,6 +223,11 @@ struct Prepared {
     rank: Vec<u32>,
     /// values[f][r]: the f32 value of rank r of feature f, as f64.
     values: Vec<Vec<f64>>,
+    /// far[f][r]: value r exceeds value r − 1 by more than `FEATURE_THRESHOLD`, so
+    /// that a split between any rank below r and r is allowed without looking at values.
+    far: Vec<Vec<bool>>,
+    /// Bits needed for the largest rank of any feature (radix sort passes).
+    rank_bits: u32,
     y: Vec<u8>,
 }
 
@@ -235,8 +245,10 @@ impl Prepared {
                 x.len()
             )));
         }
-        if n >= u32::MAX as usize {
-            return Err(Error::invalid("forest: too many rows"));
+        // Bootstrap weights are packed in 24 bits of a sort key, and the exact split
+        // criterion needs n³ < 2^64 (see `Proxy`).
+        if n >= 1 << 21 {
+            return Err(Error::invalid("forest: at most 2,097,151 training rows"));
         }
         if !(1..=256).contains(&n_classes) {
             return Err(Error::invalid("forest: between 1 and 256 classes"));
@@ -273,8 +285,16 @@ impl Prepared {
             .collect();
         let mut rank = Vec::with_capacity(n * n_features);
         let mut values = Vec::with_capacity(n_features);
+        let mut far = Vec::with_capacity(n_features);
+        let mut max_rank = 0usize;
         for (r, v) in cols {
             rank.extend_from_slice(&r);
+            far.push(
+                (0..v.len())
+                    .map(|i| i == 0 || v[i] > v[i - 1] + FEATURE_THRESHOLD)
+                    .collect(),
+            );
+            max_rank = max_rank.max(v.len() - 1);
             values.push(v);
         }
         Ok(Prepared {
@@ -283,6 +303,8 @@ impl Prepared {
             n_classes,
             rank,
             values,
+            far,
+            rank_bits: usize::BITS - max_rank.leading_zeros(),
             y: y.to_vec(),
         })
     }
@@ -321,24 +343,93 @@ struct Split {
     /// Rank (in `feature`) of the last sample going left.
     left_rank: u32,
     threshold: f64,
-    proxy: f64,
+    proxy: Proxy,
 }
 
-/// Packed sort key of a sample in a node: rank (high 32 bits), bootstrap weight
-/// (bits 8..32), class (low 8 bits).
+/// scikit-learn's Gini `proxy_impurity_improvement` −w_r·g_r − w_l·g_l equals
+/// Σ_c w_lc²/w_l + Σ_c w_rc²/w_r − w: for one node (fixed w) splits rank as the exact
+/// fraction `num / den` = (sq_l·w_r + sq_r·w_l) / (w_l·w_r), compared here without
+/// rounding (scikit-learn's floating point breaks exact ties by rounding noise; here
+/// the first of exactly tied splits wins).
+#[derive(Clone, Copy)]
+struct Proxy {
+    num: u64,
+    den: u64,
+}
+
+impl Proxy {
+    const NONE: Proxy = Proxy { num: 0, den: 0 };
+
+    #[inline]
+    fn new(sq_l: u64, w_l: u64, sq_r: u64, w_r: u64) -> Proxy {
+        // No overflow: sq ≤ w² and w_l + w_r = n < 2^21 (checked in `Prepared::new`).
+        Proxy {
+            num: sq_l * w_r + sq_r * w_l,
+            den: w_l * w_r,
+        }
+    }
+
+    #[inline]
+    fn beats(&self, other: &Proxy) -> bool {
+        other.den == 0
+            || u128::from(self.num) * u128::from(other.den)
+                > u128::from(other.num) * u128::from(self.den)
+    }
+}
+
+/// Packed sort key of a sample in a node: rank (high 32 bits), then the sample's
+/// packed bootstrap weight and class (see [`TreeBuilder::wc`]).
 #[inline]
-fn key(rank: u32, weight: u32, class: u8) -> u64 {
-    (u64::from(rank) << 32) | (u64::from(weight) << 8) | u64::from(class)
+fn key(rank: u32, wc: u32) -> u64 {
+    (u64::from(rank) << 32) | u64::from(wc)
+}
+
+/// Sorts node keys by rank: LSD radix sort on the rank bits (8 bits a pass) for large
+/// nodes, comparison sort for small ones. Order within a rank is irrelevant (samples
+/// of one value are never separated).
+fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, rank_bits: u32) {
+    if keys.len() < 256 || rank_bits > 24 {
+        keys.sort_unstable();
+        return;
+    }
+    let passes = rank_bits.div_ceil(8).max(1);
+    scratch.clear();
+    scratch.resize(keys.len(), 0);
+    for pass in 0..passes {
+        let shift = 32 + 8 * pass;
+        let mut counts = [0usize; 256];
+        for &k in keys.iter() {
+            counts[((k >> shift) & 0xff) as usize] += 1;
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let here = *c;
+            *c = sum;
+            sum += here;
+        }
+        for &k in keys.iter() {
+            let d = ((k >> shift) & 0xff) as usize;
+            scratch[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(keys, scratch);
+    }
 }
 
 struct TreeBuilder<'a> {
     data: &'a Prepared,
     max_features: usize,
     weight: Vec<u32>,
+    /// Per in-bag sample: bootstrap weight << 8 | class.
+    wc: Vec<u32>,
+    /// Number of in-bag samples, and their ranks: bag_rank[f * m + j].
+    m: usize,
+    bag_rank: Vec<u32>,
     samples: Vec<u32>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
     keys: Vec<u64>,
+    scratch: Vec<u64>,
     counts: Vec<u64>,
     left: Vec<u64>,
     right: Vec<u64>,
@@ -355,6 +446,10 @@ impl<'a> TreeBuilder<'a> {
             data,
             max_features,
             weight: vec![0; data.n],
+            wc: Vec::new(),
+            m: 0,
+            bag_rank: Vec::new(),
+            scratch: Vec::with_capacity(data.n),
             samples: Vec::with_capacity(data.n),
             features: (0..data.n_features).collect(),
             constant_features: vec![0; data.n_features],
@@ -374,8 +469,21 @@ impl<'a> TreeBuilder<'a> {
         for _ in 0..n {
             self.weight[rng.random_range(0..n)] += 1;
         }
-        self.samples
-            .extend((0..n as u32).filter(|&i| self.weight[i as usize] > 0));
+        // The in-bag samples, renumbered 0..m in index order, with their own compact
+        // rank columns: a node's gathers then stay within a few tens of kB.
+        let bag: Vec<usize> = (0..n).filter(|&i| self.weight[i] > 0).collect();
+        let m = bag.len();
+        self.wc = bag
+            .iter()
+            .map(|&i| (self.weight[i] << 8) | u32::from(self.data.y[i]))
+            .collect();
+        self.bag_rank = Vec::with_capacity(m * self.data.n_features);
+        for f in 0..self.data.n_features {
+            let rank = &self.data.rank[f * n..(f + 1) * n];
+            self.bag_rank.extend(bag.iter().map(|&i| rank[i]));
+        }
+        self.m = m;
+        self.samples.extend(0..m as u32);
         let mut stack = vec![Pending {
             start: 0,
             end: self.samples.len(),
@@ -450,7 +558,8 @@ impl<'a> TreeBuilder<'a> {
     fn count(&mut self, start: usize, end: usize) -> (u64, u64) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         for &s in &self.samples[start..end] {
-            self.counts[self.data.y[s as usize] as usize] += u64::from(self.weight[s as usize]);
+            let wc = self.wc[s as usize];
+            self.counts[(wc & 0xff) as usize] += u64::from(wc >> 8);
         }
         let w = self.counts.iter().sum();
         let sq = self.counts.iter().map(|c| c * c).sum();
@@ -498,7 +607,7 @@ impl<'a> TreeBuilder<'a> {
                 Some(split) => {
                     f_i -= 1;
                     self.features.swap(f_i, f_j);
-                    if best.as_ref().is_none_or(|b| split.proxy > b.proxy) {
+                    if best.as_ref().is_none_or(|b| split.proxy.beats(&b.proxy)) {
                         best = Some(split);
                     }
                 }
@@ -515,15 +624,16 @@ impl<'a> TreeBuilder<'a> {
     /// in the node (a non-constant feature always has a split position).
     fn best_split_on(&mut self, feature: usize, start: usize, end: usize) -> Option<Split> {
         let data = self.data;
-        let rank = &data.rank[feature * data.n..(feature + 1) * data.n];
+        let rank = &self.bag_rank[feature * self.m..(feature + 1) * self.m];
         let values = &data.values[feature];
+        let far = &data.far[feature];
         self.keys.clear();
         for &s in &self.samples[start..end] {
             let s = s as usize;
-            self.keys.push(key(rank[s], self.weight[s], data.y[s]));
+            self.keys.push(key(rank[s], self.wc[s]));
         }
-        let keys = &mut self.keys;
-        keys.sort_unstable();
+        sort_keys(&mut self.keys, &mut self.scratch, data.rank_bits);
+        let keys = &self.keys;
         let rank_of = |k: u64| (k >> 32) as usize;
         let lo = values[rank_of(keys[0])];
         let hi = values[rank_of(keys[keys.len() - 1])];
@@ -531,56 +641,57 @@ impl<'a> TreeBuilder<'a> {
             return None;
         }
         // Exact integer running sums: left/right class weights, their squares' sums.
-        self.left.iter_mut().for_each(|c| *c = 0);
-        self.right.copy_from_slice(&self.counts);
+        let left = &mut self.left;
+        let right = &mut self.right;
+        left.iter_mut().for_each(|c| *c = 0);
+        right.copy_from_slice(&self.counts);
         let (mut w_l, mut w_r) = (0u64, self.counts.iter().sum::<u64>());
         let (mut sq_l, mut sq_r) = (0u64, self.counts.iter().map(|c| c * c).sum::<u64>());
         let mut best = Split {
             feature,
             left_rank: 0,
             threshold: 0.0,
-            proxy: f64::NEG_INFINITY,
+            proxy: Proxy::NONE,
         };
         for p in 0..keys.len() - 1 {
             let k = keys[p];
             let c = (k & 0xff) as usize;
             let w = (k >> 8) & 0x00ff_ffff;
-            sq_l += (2 * self.left[c] + w) * w;
-            self.left[c] += w;
-            sq_r -= (2 * self.right[c] - w) * w;
-            self.right[c] -= w;
+            sq_l += (2 * left[c] + w) * w;
+            left[c] += w;
+            sq_r -= (2 * right[c] - w) * w;
+            right[c] -= w;
             w_l += w;
             w_r -= w;
-            let v = values[rank_of(k)];
-            let v_next = values[rank_of(keys[p + 1])];
-            if v_next <= v + FEATURE_THRESHOLD {
+            let (r, r_next) = (rank_of(k), rank_of(keys[p + 1]));
+            // Split only between values more than 1e-7 apart (scikit-learn's
+            // FEATURE_THRESHOLD); `far` settles it without the values in nearly all cases.
+            if r_next == r || (!far[r_next] && values[r_next] <= values[r] + FEATURE_THRESHOLD) {
                 continue;
             }
-            // scikit-learn's Gini `proxy_impurity_improvement`, in its own floating
-            // point form so that near-ties between splits resolve as there.
-            let (wl, wr) = (w_l as f64, w_r as f64);
-            let proxy =
-                -wr * (1.0 - sq_r as f64 / (wr * wr)) - wl * (1.0 - sq_l as f64 / (wl * wl));
-            if proxy > best.proxy {
-                let mut threshold = v / 2.0 + v_next / 2.0;
-                if threshold == v_next || !threshold.is_finite() {
-                    threshold = v;
-                }
-                best = Split {
-                    feature,
-                    left_rank: rank_of(k) as u32,
-                    threshold,
-                    proxy,
-                };
+            let proxy = Proxy::new(sq_l, w_l, sq_r, w_r);
+            if proxy.beats(&best.proxy) {
+                best.proxy = proxy;
+                best.left_rank = r as u32;
             }
         }
+        // Midpoint threshold (scikit-learn: the lower value when the midpoint rounds
+        // up to the upper one).
+        let r = best.left_rank as usize;
+        let v = values[r];
+        let r_next = rank_of(keys[keys.partition_point(|&k| rank_of(k) <= r)]);
+        let v_next = values[r_next];
+        let mut threshold = v / 2.0 + v_next / 2.0;
+        if threshold == v_next || !threshold.is_finite() {
+            threshold = v;
+        }
+        best.threshold = threshold;
         Some(best)
     }
 
     /// Moves the samples going left to the front of the node; returns the boundary.
     fn partition(&mut self, start: usize, end: usize, split: &Split) -> usize {
-        let data = self.data;
-        let rank = &data.rank[split.feature * data.n..(split.feature + 1) * data.n];
+        let rank = &self.bag_rank[split.feature * self.m..(split.feature + 1) * self.m];
         let (mut p, mut q) = (start, end);
         while p < q {
             if rank[self.samples[p] as usize] <= split.left_rank {

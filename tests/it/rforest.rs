@@ -262,3 +262,36 @@ fn foreign_models_and_missing_features_are_clear_errors() {
         out.stderr
     );
 }
+
+#[test]
+fn the_default_29_features_flow_from_features_and_standardize() {
+    // The real pipeline with every default: features -> standardize -> smote ->
+    // rforest train -> rforest predict, on the published TD.
+    let td = td_path();
+    let feat = run_ok("features", &[&td], None);
+    let feat_path = write(&tmp("feat.csv"), feat.as_bytes());
+    let std = run_ok("standardize", &["--fit", &feat_path, &feat_path], None);
+    let std_path = write(&tmp("std.csv"), std.as_bytes());
+    let balanced = run_ok("smote", &["--seed", "8", "--replica", "0", &std_path], None);
+    let bal = Csv::parse(&balanced);
+    assert_eq!(bal.rows.len(), 11_120);
+    let bal_path = write(&tmp("bal8.csv"), balanced.as_bytes());
+    let model = tmp("m8.rf").display().to_string();
+    run_ok(
+        "rforest",
+        &[
+            "train", "--seed", "8", "--trees", "20", "-o", &model, &bal_path,
+        ],
+        None,
+    );
+    let out = Csv::parse(&run_ok(
+        "rforest",
+        &["predict", "--model", &model, &std_path],
+        None,
+    ));
+    // Sources seen in training (bootstrap) are nearly all recovered.
+    let correct = (0..out.rows.len())
+        .filter(|&i| out.text(i, "Class") == out.text(i, "True_Class").replace("NS_BIN", "LMXB"))
+        .count();
+    assert!(correct as f64 / out.rows.len() as f64 > 0.97, "{correct}");
+}

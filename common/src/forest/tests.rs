@@ -151,7 +151,7 @@ impl Naive<'_> {
         let (mut visited, mut found, mut drawn, mut total) = (0, 0, 0, n_known);
         self.constant_features[..n_known].copy_from_slice(&self.features[..n_known]);
         let mut best: Option<(usize, f64)> = None;
-        let mut best_proxy = f64::NEG_INFINITY;
+        let mut best_proxy = (0u128, 1u128);
         while f_i > total && (visited < self.max_features || visited <= found + drawn) {
             visited += 1;
             let mut f_j = rng.random_range(drawn..f_i - found);
@@ -182,9 +182,15 @@ impl Naive<'_> {
                 }
                 let cl = self.counts(&node[..pos]);
                 let cr = self.counts(&node[pos..]);
+                // The Gini proxy −w_r·g_r − w_l·g_l = Σw_lc²/w_l + Σw_rc²/w_r − w: as an
+                // exact fraction, so that exactly tied splits tie (the first wins).
                 let (wl, wr): (f64, f64) = (cl.iter().sum(), cr.iter().sum());
-                let proxy = -wr * Self::gini(&cr) - wl * Self::gini(&cl);
-                if proxy > best_proxy {
+                let sq = |c: &[f64]| c.iter().map(|v| v * v).sum::<f64>() as u128;
+                let proxy = (
+                    sq(&cl) * wr as u128 + sq(&cr) * wl as u128,
+                    wl as u128 * wr as u128,
+                );
+                if best.is_none() || proxy.0 * best_proxy.1 > best_proxy.0 * proxy.1 {
                     best_proxy = proxy;
                     let mut t = xs[pos - 1].0 / 2.0 + xs[pos].0 / 2.0;
                     if t == xs[pos].0 || !t.is_finite() {
