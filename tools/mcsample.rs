@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use common::mc::{McOptions, sample_table};
-use common::rng::StreamId;
 use common::table::{Table, Writer};
+
+#[path = "shared/stream_args.rs"]
+mod stream_args;
 
 #[derive(Parser)]
 #[command(
@@ -22,18 +24,8 @@ mcsample --seed 7 --replica 3 examples/hess/hess_fields.csv | features \\\n    \
 | standardize --fit td_r3.csv > hess_r3.csv"
 )]
 struct Args {
-    /// Seed of the study.
-    #[arg(long)]
-    seed: u64,
-    /// E(B-V) bin index (0 when the study has one E(B-V)).
-    #[arg(long, default_value_t = 0)]
-    bin: u64,
-    /// Monte-Carlo replica index.
-    #[arg(long)]
-    replica: u64,
-    /// LOOCV fold (0 outside LOOCV).
-    #[arg(long, default_value_t = 0)]
-    fold: u64,
+    #[command(flatten)]
+    stream: stream_args::StreamArgs,
     /// Factor on every error: 1 as in the paper, sqrt(2) = 1.4142135623730951 as in
     /// the authors' later code.
     #[arg(long, default_value_t = 1.0)]
@@ -54,12 +46,7 @@ fn main() -> std::process::ExitCode {
                 args.error_scale
             )));
         }
-        let id = StreamId {
-            seed: args.seed,
-            bin: args.bin,
-            replica: args.replica,
-            fold: args.fold,
-        };
+        let id = args.stream.id();
         let opts = McOptions {
             error_scale: args.error_scale,
         };

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use common::forest::{ForestParams, Model};
-use common::rng::StreamId;
 use common::schema::{FEATURE_NAMES, TRUE_CLASS};
 use common::table::{Table, Writer};
+
+#[path = "shared/stream_args.rs"]
+mod stream_args;
 
 #[derive(Parser)]
 #[command(
@@ -34,18 +36,8 @@ enum Cmd {
         /// Candidate features per split (default: floor(sqrt(number of features))).
         #[arg(long)]
         max_features: Option<usize>,
-        /// Random seed.
-        #[arg(long)]
-        seed: u64,
-        /// E(B-V) bin index of the study.
-        #[arg(long, default_value_t = 0)]
-        bin: u64,
-        /// Monte-Carlo replica index.
-        #[arg(long, default_value_t = 0)]
-        replica: u64,
-        /// LOOCV fold (left-out source index).
-        #[arg(long, default_value_t = 0)]
-        fold: u64,
+        #[command(flatten)]
+        stream: stream_args::StreamArgs,
         /// Feature columns, comma-separated (default: the 29 features of spec 4.2).
         #[arg(long, value_delimiter = ',')]
         features: Option<Vec<String>>,
@@ -80,10 +72,7 @@ fn main() -> ExitCode {
         Cmd::Train {
             trees,
             max_features,
-            seed,
-            bin,
-            replica,
-            fold,
+            stream,
             features,
             class_column,
             importances,
@@ -100,7 +89,7 @@ fn main() -> ExitCode {
                 max_features,
                 ..ForestParams::default()
             };
-            let id = StreamId::new(seed).bin(bin).replica(replica).fold(fold);
+            let id = stream.id();
             let model = common::forest::train_table(&table, &class_column, &features, &params, id)?;
             if let Some(path) = importances {
                 let mut out = Writer::create(Some(&path))?;

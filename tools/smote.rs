@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::rng::StreamId;
 use common::schema::{FEATURE_NAMES, TRUE_CLASS};
 use common::table::{Table, Writer};
+
+#[path = "shared/stream_args.rs"]
+mod stream_args;
 
 #[derive(Parser)]
 #[command(
@@ -22,18 +24,8 @@ struct Args {
     /// Neighbours per point (the paper's k = 4).
     #[arg(long, default_value_t = common::smote::DEFAULT_K)]
     k: usize,
-    /// Random seed.
-    #[arg(long)]
-    seed: u64,
-    /// E(B-V) bin index of the study.
-    #[arg(long, default_value_t = 0)]
-    bin: u64,
-    /// Monte-Carlo replica index.
-    #[arg(long)]
-    replica: u64,
-    /// LOOCV fold (left-out source index).
-    #[arg(long, default_value_t = 0)]
-    fold: u64,
+    #[command(flatten)]
+    stream: stream_args::StreamArgs,
     /// The column holding the class labels.
     #[arg(long, default_value = TRUE_CLASS)]
     class_column: String,
@@ -55,10 +47,7 @@ fn main() -> ExitCode {
             Some(f) => f.iter().map(String::as_str).collect(),
             None => FEATURE_NAMES.to_vec(),
         };
-        let id = StreamId::new(args.seed)
-            .bin(args.bin)
-            .replica(args.replica)
-            .fold(args.fold);
+        let id = args.stream.id();
         let mut out = Writer::create(args.output.as_deref())?;
         common::smote::smote_table(&table, &args.class_column, &features, args.k, id, &mut out)?;
         out.finish()

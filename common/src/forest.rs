@@ -775,18 +775,7 @@ impl Model {
             b.extend(postcard::to_stdvec(self).map_err(|e| Error::file(&name, e.to_string()))?);
             b
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| Error::file(&name, "not a file name"))?;
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".tmp{}", std::process::id()));
-        let tmp = path.with_file_name(tmp_name);
-        std::fs::write(&tmp, bytes).map_err(|e| Error::io(&name, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(&name, e)
-        })
+        crate::table::write_atomically(path, &bytes)
     }
 
     /// Reads a model written by [`Model::save`]; anything else (another format,

@@ -507,16 +507,7 @@ pub fn read_scored(path: Option<&Path>, truth: &str) -> Result<(Vec<usize>, Vec<
 
 /// Writes a figure atomically (temporary file beside it, then rename).
 pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
-    let name = path.display().to_string();
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::file(&name, "not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, svg).map_err(|e| Error::io(&name, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(&name, e))
+    crate::table::write_atomically(path, svg.as_bytes())
 }
 
 #[cfg(test)]

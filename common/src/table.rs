@@ -417,13 +417,7 @@ impl Writer {
         match path {
             Some(p) if p.as_os_str() != "-" => {
                 let name = p.display().to_string();
-                let file_name = p
-                    .file_name()
-                    .ok_or_else(|| Error::file(&name, "not a file name"))?;
-                let mut tmp_name = std::ffi::OsString::from(".");
-                tmp_name.push(file_name);
-                tmp_name.push(format!(".tmp{}", std::process::id()));
-                let tmp = p.with_file_name(tmp_name);
+                let tmp = temporary_path(p)?;
                 let file = File::create(&tmp).map_err(|e| Error::io(&name, e))?;
                 Ok(Writer {
                     inner: Some(Self::csv(Box::new(BufWriter::with_capacity(1 << 16, file)))),
@@ -487,6 +481,31 @@ impl Drop for Writer {
             let _ = std::fs::remove_file(tmp);
         }
     }
+}
+
+/// The temporary name beside `path` that an atomic write goes through: hidden, and
+/// unique to the process, so that concurrent make jobs never share one.
+pub fn temporary_path(path: &Path) -> Result<PathBuf> {
+    let name = path.display().to_string();
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::file(&name, "not a file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    Ok(path.with_file_name(tmp_name))
+}
+
+/// Writes a whole file atomically: to [`temporary_path`], then renamed into place,
+/// so that a reader (or make) never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.display().to_string();
+    let tmp = temporary_path(path)?;
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&name, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&name, e)
+    })
 }
 
 fn write_error(name: &str, e: csv::Error) -> Error {
