@@ -5,6 +5,7 @@
 #
 #   make                       classify FIELD (default ngc3532) from its raw inputs,
 #                              every (E(B-V) bin, replica) a target of its own
+#   make crossmatch            fechner | xmatch for the three example fields
 #   make fused                 the same classification in one process (`classify`);
 #                              byte-identical to the pipe path for the same SEED
 #   make classify IN=t.csv OUT=c.csv   classify a table that already has the paper's
@@ -55,6 +56,7 @@ CLASSIFY    ?= $(BIN)/classify
 LOOCV       ?= $(BIN)/loocv
 PLOT        ?= $(BIN)/plot
 
+FIELDS   := ngc3532 ic2395 3fgl_j1306
 CATALOGS := gaia 2mass allwise catwise unwise
 F := $(WORK)/$(FIELD)
 REPLICA_OPTS := --seed $(SEED) --error-scale $(ERROR_SCALE)
@@ -68,7 +70,7 @@ else
 TOOLS :=
 endif
 
-.PHONY: all field fused classify loocv figures test tools clean
+.PHONY: all field crossmatch fused classify loocv figures test tools clean
 
 all: field
 
@@ -77,13 +79,16 @@ tools: $(TOOLS)
 # --- From raw data to the field table -------------------------------------------
 
 # X-ray averaging of the CSC per-observation rows (spec 1).
-$(F)/ave.csv: $(EXAMPLES)/$(FIELD)/input/per.csv $(TOOLS)
+$(WORK)/%/ave.csv: $(EXAMPLES)/%/input/per.csv $(TOOLS)
 	@mkdir -p $(@D)
 	$(FECHNER) -o $@ $<
 
 # Multi-wavelength counterparts (spec 2).
-$(F)/mw.csv: $(F)/ave.csv $(foreach c,$(CATALOGS),$(EXAMPLES)/$(FIELD)/input/$(c).csv) $(TOOLS)
-	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) $(EXAMPLES)/$(FIELD)/input/$(c).csv) -o $@ $<
+$(WORK)/%/mw.csv: $(WORK)/%/ave.csv $(foreach c,$(CATALOGS),$(EXAMPLES)/%/input/$(c).csv) $(TOOLS)
+	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) $(EXAMPLES)/$*/input/$(c).csv) -o $@ $<
+
+# The X-ray and cross-match tables of every example field.
+crossmatch: $(foreach f,$(FIELDS),$(WORK)/$(f)/mw.csv)
 
 # E(B-V) toward each source and its 25-mmag bin (spec 3.1, 3.6).
 $(F)/ebv.csv: $(F)/mw.csv $(TOOLS)

@@ -7,7 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(about = "Synthetic CSC detections, X-ray source lists and catalogs for benchmarks")]
+#[command(
+    about = "Synthetic CSC detections, X-ray source lists and catalogs for benchmarks",
+    after_help = "Example (the xmatch benchmark, benches/xmatch.sh):\n  \
+synth xray 100000 > xray.csv && synth catalog gaia 2000000 > gaia.csv\n  \
+xmatch --gaia gaia.csv xray.csv > matched.csv"
+)]
 struct Args {
     #[command(subcommand)]
     what: What,
