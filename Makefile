@@ -23,6 +23,11 @@ SHELL := /bin/bash
 .SECONDARY:
 .DEFAULT_GOAL := all
 
+# The (bin, replica) targets are independent: use every core unless told otherwise.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
+
 CARGO ?= cargo
 BIN   ?= target/release
 BUILD ?= 1
