@@ -41,25 +41,20 @@ pub fn classify_field(
 ) -> Result<FieldResult> {
     let td_labels = labels(td)?;
     let bins = ebv_bins(ebv, opts.bin_width);
-    let reddened: Vec<(Sources, Sources)> = bins
-        .par_iter()
-        .map(|bin| {
-            let mut td_bin = td.clone();
-            redden_agns(&mut td_bin, bin.mean_ebv, absorption);
-            (td_bin, field.subset(&bin.rows))
-        })
-        .collect();
     let units: Vec<(usize, usize)> = (0..bins.len())
         .flat_map(|b| (0..opts.replicas).map(move |r| (b, r)))
         .collect();
+    // Each unit reddens its own copy of the training set (a few ms beside a forest
+    // fit), so memory does not grow with the number of bins.
     let results: Vec<Vec<[f64; N_CLASSES]>> = units
         .par_iter()
         .map(|&(b, r)| {
-            let (td_bin, members) = &reddened[b];
-            let id = StreamId::new(opts.seed)
-                .bin(bins[b].index)
-                .replica(r as u64);
-            let p = classify_replica(td_bin, &td_labels, members, id, &opts.replica);
+            let bin = &bins[b];
+            let mut td_bin = td.clone();
+            redden_agns(&mut td_bin, bin.mean_ebv, absorption);
+            let members = field.subset(&bin.rows);
+            let id = StreamId::new(opts.seed).bin(bin.index).replica(r as u64);
+            let p = classify_replica(&td_bin, &td_labels, &members, id, &opts.replica);
             progress.inc(1);
             p
         })
