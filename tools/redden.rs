@@ -21,10 +21,10 @@ Fitzpatrick (1999) extinction; other rows pass unchanged. FILE defaults to the e
 training set.\n\nWith --lookup: appends `ebv` (SFD x 0.86, bilinear on the HEALPix \
 NSIDE-64 map) and `ebv_bin` (floor(ebv / bin width)) to every row; FILE defaults to \
 standard input.",
-    after_help = "Example (one field at the E(B-V) of its centre):\n  \
-redden --ebv 1.2655 | mcsample --seed 1 --replica 0 | features > td_r0.csv\n  \
-redden --lookup examples/hess/hess_fields.csv | mcsample --seed 1 --replica 0 | features > field_r0.csv\n  \
-standardize --fit td_r0.csv field_r0.csv > field_r0_std.csv"
+    after_help = "Example (a field at the E(B-V) of its centre, NGC 3532):\n  \
+printf 'CSCv2_name,CSCv2_RA,CSCv2_DEC\\nc,166.28875,-58.85\\n' | redden --lookup\n  \
+redden --ebv 1.2654917886 | mcsample --seed 1 --replica 0 | features > td_r0.csv\n  \
+mcsample --seed 1 --replica 0 field.csv | features | standardize --fit td_r0.csv > field_r0.csv"
 )]
 struct Args {
     /// E(B-V) (mag) to redden the AGN rows to.

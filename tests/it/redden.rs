@@ -137,3 +137,29 @@ fn bad_input_names_file_line_and_column() {
         "redden: <stdin>:2: column 3 (CSCv2_DEC): not a number: 'x'\n"
     );
 }
+
+/// `--map FILE` reads the same map as the embedded default.
+#[test]
+fn lookup_with_an_explicit_map_file() {
+    let field = b"CSCv2_name,ra,dec\nx,166.28875,-58.85\n";
+    let map = root().join("common/data/dust_ebv_SFD_healpix_lowres.fits");
+    let args = [
+        "--lookup",
+        "--ra",
+        "ra",
+        "--dec",
+        "dec",
+        "--map",
+        map.to_str().unwrap(),
+    ];
+    let a = run_ok("redden", &args, Some(field));
+    let b = run_ok("redden", &args[..5], Some(field));
+    assert_eq!(a, b);
+    assert!(a.starts_with("CSCv2_name,ra,dec,ebv,ebv_bin\nx,166.28875,-58.85,1.26549178"));
+    let out = run(
+        "redden",
+        &["--lookup", "--map", "/nonexistent.fits"],
+        Some(field),
+    );
+    assert_eq!(out.status, 2);
+}
