@@ -174,8 +174,7 @@ fn report(scored: &Scored, ct_cut: f64) -> Result<()> {
         .collect();
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", report::class_summary(&classes, &cts, ct_cut));
-    let td = Table::from_bytes(common::data::TRAINING_SET_NAME, common::data::TRAINING_SET)?;
-    let td = common::sources::Sources::from_table(&td, Some(common::schema::TRUE_CLASS))?;
+    let td = common::sources::Sources::embedded_training_set()?;
     for (_, name, class) in report::training_overlap(&scored.ids, &td.names, &td.class) {
         let _ = writeln!(
             err,

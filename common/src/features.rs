@@ -221,9 +221,7 @@ mod tests {
     use crate::table::Table;
 
     fn td() -> Sources {
-        let t =
-            Table::from_bytes(crate::data::TRAINING_SET_NAME, crate::data::TRAINING_SET).unwrap();
-        Sources::from_table(&t, Some(schema::TRUE_CLASS)).unwrap()
+        Sources::embedded_training_set().unwrap()
     }
 
     fn close(a: f64, b: f64) -> bool {

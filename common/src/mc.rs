@@ -126,9 +126,7 @@ mod tests {
     use crate::table::Table;
 
     fn td() -> Sources {
-        let t =
-            Table::from_bytes(crate::data::TRAINING_SET_NAME, crate::data::TRAINING_SET).unwrap();
-        Sources::from_table(&t, Some(schema::TRUE_CLASS)).unwrap()
+        Sources::embedded_training_set().unwrap()
     }
 
     fn same(a: f64, b: f64) -> bool {

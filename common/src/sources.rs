@@ -167,6 +167,12 @@ impl Sources {
         Ok(())
     }
 
+    /// The embedded training set (common/data/td_2941.csv) with its literature classes.
+    pub fn embedded_training_set() -> Result<Sources> {
+        let t = Table::from_bytes(crate::data::TRAINING_SET_NAME, crate::data::TRAINING_SET)?;
+        Sources::from_table(&t, Some(crate::schema::TRUE_CLASS))
+    }
+
     pub fn len(&self) -> usize {
         self.names.len()
     }
