@@ -141,3 +141,24 @@ fn common_classes() -> [&'static str; 8] {
         "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
     ]
 }
+
+#[test]
+fn classify_gives_the_same_bytes_with_one_and_two_threads() {
+    let hess = std::fs::read_to_string(example("hess/hess_fields.csv")).unwrap();
+    let head: String = hess.lines().take(21).map(|l| format!("{l}\n")).collect();
+    let quick = ["--mc", "2", "--trees", "10", "--quiet"];
+    let one = run_ok(
+        "classify",
+        &[&quick[..], &["--threads", "1"]].concat(),
+        Some(head.as_bytes()),
+    );
+    let two = run_ok(
+        "classify",
+        &[&quick[..], &["--threads", "2"]].concat(),
+        Some(head.as_bytes()),
+    );
+    assert_eq!(one, two);
+    let table = Csv::parse(&one);
+    assert_eq!(table.rows.len(), 20);
+    assert!((0..20).all(|i| table.num(i, "CT").is_some() && table.num(i, "ebv").is_some()));
+}
