@@ -67,15 +67,9 @@ fn main() -> ExitCode {
             return Err(Error::file(table.header.file(), "no sources to classify"));
         }
         let field = Sources::from_table(&table, None)?;
-        let td_table = match &args.training_set {
-            Some(p) => Table::read(Some(p))?,
-            None => Table::from_bytes(data::TRAINING_SET_NAME, data::TRAINING_SET)?,
-        };
+        let td_table = data::training_set_table(args.training_set.as_deref())?;
         let td = Sources::from_table(&td_table, Some(TRUE_CLASS))?;
-        let map = match &args.map {
-            Some(p) => SfdMap::from_file(p)?,
-            None => SfdMap::embedded()?,
-        };
+        let map = SfdMap::open(args.map.as_deref())?;
         check_bin_width(args.bin_width)?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
 

@@ -8,12 +8,13 @@ use clap::Parser;
 use common::absorption::Absorption;
 use common::aggregate::{summarize, summary_cells, summary_columns};
 use common::classes::CLASSES;
-use common::loocv::{LoocvOptions, loocv};
+use common::loocv::{LoocvOptions, left_out_rows, loocv};
 use common::progress::Progress;
+use common::redden::lookup_ebv;
 use common::schema::{DEC, NAME, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
 use common::sources::Sources;
-use common::table::{Table, Writer};
+use common::table::Writer;
 use common::{Error, data};
 
 #[path = "shared/replica_args.rs"]
@@ -62,36 +63,18 @@ fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("loocv", || {
         args.replica.init_threads()?;
-        let table = match &args.file {
-            Some(p) => Table::read(Some(p))?,
-            None => Table::from_bytes(data::TRAINING_SET_NAME, data::TRAINING_SET)?,
-        };
+        let table = data::training_set_table(args.file.as_deref())?;
         let td = Sources::from_table(&table, Some(&args.class_column))?;
-        let map = match &args.map {
-            Some(p) => SfdMap::from_file(p)?,
-            None => SfdMap::embedded()?,
-        };
-        if td.ra.iter().chain(&td.dec).any(|v| v.is_nan()) {
-            return Err(Error::invalid(format!(
-                "{}: every training source needs {RA} and {DEC} for its E(B-V)",
-                table.header.file()
-            )));
-        }
-        let ebv: Vec<f64> = td
-            .ra
-            .iter()
-            .zip(&td.dec)
-            .map(|(r, d)| map.ebv(*r, *d))
-            .collect();
+        let map = SfdMap::open(args.map.as_deref())?;
+        let ebv = lookup_ebv(&table, &map, RA, DEC)?;
         let opts = LoocvOptions {
             replicas: args.replica.replicas,
             seed: args.replica.seed,
-            limit: args.limit,
             replica: args.replica.options(),
         };
-        let n = common::loocv::left_out_rows(&td.class, opts.limit, opts.seed).len();
-        let progress = Progress::new(n as u64, "loocv", args.replica.quiet);
-        let samples = loocv(&td, &ebv, &Absorption::embedded()?, &opts, &progress)?;
+        let rows = left_out_rows(&td.class, args.limit, opts.seed);
+        let progress = Progress::new(rows.len() as u64, "loocv", args.replica.quiet);
+        let samples = loocv(&td, &ebv, &rows, &Absorption::embedded()?, &opts, &progress)?;
         progress.finish();
         let results: Vec<_> = samples
             .iter()

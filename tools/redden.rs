@@ -59,17 +59,11 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     common::cli::run("redden", || {
         let out = if args.lookup {
-            let map = match &args.map {
-                Some(p) => SfdMap::from_file(p)?,
-                None => SfdMap::embedded()?,
-            };
+            let map = SfdMap::open(args.map.as_deref())?;
             let t = Table::read(args.file.as_deref())?;
             lookup_table(&t, &map, &args.ra, &args.dec, args.bin_width)?
         } else {
-            let t = match &args.file {
-                Some(p) => Table::read(Some(p))?,
-                None => Table::from_bytes(data::TRAINING_SET_NAME, data::TRAINING_SET)?,
-            };
+            let t = data::training_set_table(args.file.as_deref())?;
             let ebv = args.ebv.unwrap_or_default();
             redden_table(&t, ebv, &args.class_column, &Absorption::embedded()?)?
         };

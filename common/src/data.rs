@@ -5,6 +5,14 @@
 pub const TRAINING_SET: &[u8] = include_bytes!("../data/td_2941.csv");
 pub const TRAINING_SET_NAME: &str = "<embedded td_2941.csv>";
 
+/// The training-set table in `path`, else the embedded one.
+pub fn training_set_table(path: Option<&std::path::Path>) -> crate::Result<crate::table::Table> {
+    match path {
+        Some(p) => crate::table::Table::read(Some(p)),
+        None => crate::table::Table::from_bytes(TRAINING_SET_NAME, TRAINING_SET),
+    }
+}
+
 /// tbabs (Wilms, Allen & McCray 2000) cross-sections: energies (keV) and sigma.
 pub const TBABS: &[u8] = include_bytes!("../data/tbabs.data");
 pub const TBABS_NAME: &str = "<embedded tbabs.data>";

@@ -20,8 +20,6 @@ use crate::sources::Sources;
 pub struct LoocvOptions {
     pub replicas: usize,
     pub seed: u64,
-    /// Leave out only a stratified subset of this many sources (quick estimates).
-    pub limit: Option<usize>,
     pub replica: ReplicaOptions,
 }
 
@@ -91,18 +89,20 @@ pub fn left_out_rows(classes: &[Option<usize>], limit: Option<usize>, seed: u64)
     chosen
 }
 
-/// LOOCV of `td`; `ebv[i]` is the E(B-V) toward training source i. Returns, for each
-/// left-out row (in table order), the row index and its replicas' class probabilities
-/// in replica order (aggregate them with `aggregate::summarize`).
+/// LOOCV of `td` leaving out each of `rows` in turn (all rows, or
+/// [`left_out_rows`]' stratified subset); `ebv[i]` is the E(B-V) toward training
+/// source i. Returns, for each left-out row in the order given, the row index and its
+/// replicas' class probabilities in replica order (aggregate them with
+/// `aggregate::summarize`).
 pub fn loocv(
     td: &Sources,
     ebv: &[f64],
+    rows: &[usize],
     absorption: &Absorption,
     opts: &LoocvOptions,
     progress: &Progress,
 ) -> Result<Vec<(usize, Vec<[f64; N_CLASSES]>)>> {
     let all_labels = labels(td)?;
-    let rows = left_out_rows(&td.class, opts.limit, opts.seed);
     rows.par_iter()
         .map(|&i| {
             let train_rows: Vec<usize> = (0..td.len()).filter(|&j| j != i).collect();

@@ -93,6 +93,14 @@ impl SfdMap {
         Self::from_bytes(data::SFD_MAP_NAME, data::SFD_MAP)
     }
 
+    /// The map in `path`, else the embedded one.
+    pub fn open(path: Option<&Path>) -> Result<SfdMap> {
+        match path {
+            Some(p) => Self::from_file(p),
+            None => Self::embedded(),
+        }
+    }
+
     pub fn from_file(path: &Path) -> Result<SfdMap> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;

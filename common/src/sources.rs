@@ -169,7 +169,7 @@ impl Sources {
 
     /// The embedded training set (common/data/td_2941.csv) with its literature classes.
     pub fn embedded_training_set() -> Result<Sources> {
-        let t = Table::from_bytes(crate::data::TRAINING_SET_NAME, crate::data::TRAINING_SET)?;
+        let t = crate::data::training_set_table(None)?;
         Sources::from_table(&t, Some(crate::schema::TRUE_CLASS))
     }
 
