@@ -70,8 +70,8 @@ impl ForestParams {
 }
 
 /// One tree node. Internal: `feature`, `threshold` (go left when x <= threshold),
-/// children `left`, `right`. Leaf: `feature == LEAF`, `left` = index of its class
-/// probabilities in [`Tree::values`].
+/// children `left`, `right` (always after the node: trees are stored depth first).
+/// Leaf: `feature == LEAF`, `left` = index of its class weights in [`Tree::weights`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Node {
     feature: u32,
@@ -83,13 +83,64 @@ struct Node {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tree {
     nodes: Vec<Node>,
-    /// Leaf class probabilities, n_classes per leaf.
+    /// Leaf class weights (sums of bootstrap weights), n_classes per leaf: the exact
+    /// leaf value in a few bytes where its fractions would take 8 per class.
+    weights: Vec<u32>,
+    /// Leaf class probabilities (weights over their sum), n_classes per leaf;
+    /// derived from `weights`, not stored in model files.
+    #[serde(skip)]
     values: Vec<f64>,
     /// This tree's normalised mean decrease of impurity per feature.
     importances: Vec<f64>,
 }
 
+/// A leaf value: normalised class weights.
+fn leaf_fractions(weights: &[u32]) -> impl Iterator<Item = f64> + '_ {
+    let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+    weights.iter().map(move |&w| f64::from(w) / total as f64)
+}
+
 impl Tree {
+    /// Checks a tree read from a file, so that prediction can neither index out of
+    /// range nor loop, and derives the leaf probabilities.
+    fn restore(&mut self, n_features: usize, n_classes: usize) -> std::result::Result<(), String> {
+        let n_nodes = self.nodes.len();
+        if n_nodes == 0 || self.weights.len() % n_classes != 0 {
+            return Err("a tree without nodes or with partial leaves".to_string());
+        }
+        let n_leaves = self.weights.len() / n_classes;
+        for (i, node) in self.nodes.iter().enumerate() {
+            let ok = if node.feature == LEAF {
+                (node.left as usize) < n_leaves
+            } else {
+                (node.feature as usize) < n_features
+                    && !node.threshold.is_nan()
+                    && [node.left, node.right]
+                        .iter()
+                        .all(|&c| (c as usize) > i && (c as usize) < n_nodes)
+            };
+            if !ok {
+                return Err(format!("node {i} points outside its tree"));
+            }
+        }
+        if self
+            .weights
+            .chunks(n_classes)
+            .any(|w| w.iter().all(|&c| c == 0))
+        {
+            return Err("a leaf without weight".to_string());
+        }
+        if self.importances.len() != n_features {
+            return Err("importances do not match the features".to_string());
+        }
+        self.values = self
+            .weights
+            .chunks(n_classes)
+            .flat_map(leaf_fractions)
+            .collect();
+        Ok(())
+    }
+
     fn leaf_of(&self, row: &[f32], n_classes: usize) -> &[f64] {
         let mut i = 0usize;
         loop {
@@ -434,7 +485,7 @@ struct TreeBuilder<'a> {
     left: Vec<u64>,
     right: Vec<u64>,
     nodes: Vec<Node>,
-    values: Vec<f64>,
+    weights: Vec<u32>,
     /// Weighted size and impurity of every node, for the importances.
     node_stats: Vec<(u64, f64)>,
 }
@@ -458,7 +509,7 @@ impl<'a> TreeBuilder<'a> {
             left: vec![0; c],
             right: vec![0; c],
             nodes: Vec::new(),
-            values: Vec::new(),
+            weights: Vec::new(),
             node_stats: Vec::new(),
         }
     }
@@ -533,10 +584,9 @@ impl<'a> TreeBuilder<'a> {
                     });
                 }
                 None => {
-                    let leaf = (self.values.len() / self.data.n_classes) as u32;
-                    let total = w as f64;
-                    self.values
-                        .extend(self.counts.iter().map(|&c| c as f64 / total));
+                    // Class weights are below n < 2^21 (`Prepared::new`).
+                    let leaf = (self.weights.len() / self.data.n_classes) as u32;
+                    self.weights.extend(self.counts.iter().map(|&c| c as u32));
                     self.nodes.push(Node {
                         feature: LEAF,
                         left: leaf,
@@ -547,9 +597,15 @@ impl<'a> TreeBuilder<'a> {
             }
         }
         let importances = self.importances();
+        let values = self
+            .weights
+            .chunks(self.data.n_classes)
+            .flat_map(leaf_fractions)
+            .collect();
         Tree {
             nodes: self.nodes,
-            values: self.values,
+            weights: self.weights,
+            values,
             importances,
         }
     }
@@ -743,7 +799,8 @@ pub struct Model {
 
 /// Identifies a model file and its layout version.
 pub const MODEL_FORMAT: &str = "muwclass-rforest";
-pub const MODEL_VERSION: u32 = 1;
+/// Version 2: leaves hold class weights (version 1 held their fractions).
+pub const MODEL_VERSION: u32 = 2;
 /// The first bytes of a postcard model file.
 const MAGIC: &[u8; 8] = b"MUWRF\x00\x00\x01";
 
@@ -793,27 +850,54 @@ impl Model {
                 format!("not a {MODEL_FORMAT} model of version {MODEL_VERSION} ({why})"),
             )
         };
-        let model: Model = if json {
-            serde_json::from_slice(bytes).map_err(|e| not_model(e.to_string()))?
+        let body = if json {
+            bytes
         } else {
-            let body = bytes
+            bytes
                 .strip_prefix(MAGIC.as_slice())
-                .ok_or_else(|| not_model("unknown file header".to_string()))?;
-            postcard::from_bytes(body).map_err(|e| not_model(e.to_string()))?
+                .ok_or_else(|| not_model("unknown file header".to_string()))?
         };
-        if model.format != MODEL_FORMAT || model.version != MODEL_VERSION {
+        // Format and version come first in every version, so that a model of another
+        // version is named as such instead of failing somewhere in its body.
+        let head: ModelHead = if json {
+            serde_json::from_slice(body).map_err(|e| not_model(e.to_string()))?
+        } else {
+            postcard::take_from_bytes(body)
+                .map(|(head, _)| head)
+                .map_err(|e| not_model(e.to_string()))?
+        };
+        if head.format != MODEL_FORMAT || head.version != MODEL_VERSION {
             return Err(not_model(format!(
                 "{} version {}",
-                model.format, model.version
+                head.format, head.version
             )));
         }
-        if model.features.len() != model.forest.n_features
-            || model.classes.len() != model.forest.n_classes
+        let mut model: Model = if json {
+            serde_json::from_slice(body).map_err(|e| not_model(e.to_string()))?
+        } else {
+            postcard::from_bytes(body).map_err(|e| not_model(e.to_string()))?
+        };
+        let forest = &mut model.forest;
+        if model.features.len() != forest.n_features
+            || model.classes.len() != forest.n_classes
+            || forest.n_classes == 0
         {
             return Err(not_model("names do not match the forest".to_string()));
         }
+        let (n_features, n_classes) = (forest.n_features, forest.n_classes);
+        for (t, tree) in forest.trees.iter_mut().enumerate() {
+            tree.restore(n_features, n_classes)
+                .map_err(|why| not_model(format!("tree {t}: {why}")))?;
+        }
         Ok(model)
     }
+}
+
+/// The leading fields of every model file.
+#[derive(Deserialize)]
+struct ModelHead {
+    format: String,
+    version: u32,
 }
 
 /// The feature columns of a table as a row-major matrix, missing = NaN. A column

@@ -243,7 +243,7 @@ fn foreign_models_and_missing_features_are_clear_errors() {
     let text =
         std::fs::read_to_string(&json)
             .unwrap()
-            .replacen("\"version\":1", "\"version\":7", 1);
+            .replacen("\"version\":2", "\"version\":7", 1);
     let old = write(&tmp("old.json"), text.as_bytes());
     let out = run("rforest", &["predict", "--model", &old, &td], None);
     assert_eq!(out.status, 2);

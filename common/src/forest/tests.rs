@@ -133,8 +133,10 @@ impl Naive<'_> {
         if total > 0.0 {
             imp.iter_mut().for_each(|v| *v /= total);
         }
+        // Only nodes, values and importances are compared.
         Tree {
             nodes: self.nodes,
+            weights: Vec::new(),
             values: self.values,
             importances: imp,
         }
@@ -425,5 +427,25 @@ fn models_round_trip_and_foreign_files_are_refused() {
     old.version = 0;
     let e = Model::from_bytes("x.json", &serde_json::to_vec(&old).unwrap(), true).unwrap_err();
     assert!(e.to_string().contains("version 0"), "{e}");
+    // A damaged tree (a child pointing back at the root, a leaf past the weights) is
+    // refused on load rather than looping or panicking in predict.
+    let mut looped = model.clone();
+    looped.forest.trees[1].nodes[0].right = 0;
+    let mut short = model.clone();
+    short.forest.trees[2].weights.truncate(2);
+    for (damaged, why) in [
+        (looped, "tree 1: node 0 points outside"),
+        (short, "tree 2: node"),
+    ] {
+        for json in [true, false] {
+            let bytes = if json {
+                serde_json::to_vec(&damaged).unwrap()
+            } else {
+                [MAGIC.as_slice(), &postcard::to_stdvec(&damaged).unwrap()].concat()
+            };
+            let e = Model::from_bytes("x", &bytes, json).unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+        }
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
