@@ -217,8 +217,7 @@ pub fn standardize_table(train: &Table, t: &Table) -> Result<TableOut> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{self, FEATURE_NAMES};
-    use crate::table::Table;
+    use crate::schema::FEATURE_NAMES;
 
     fn td() -> Sources {
         Sources::embedded_training_set().unwrap()

@@ -122,8 +122,6 @@ pub fn sample_table(t: &Table, id: StreamId, opts: &McOptions) -> Result<TableOu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema;
-    use crate::table::Table;
 
     fn td() -> Sources {
         Sources::embedded_training_set().unwrap()
