@@ -53,6 +53,8 @@ REDDEN      ?= $(BIN)/redden
 EBVBINS     ?= $(BIN)/ebvbins
 MCSAMPLE    ?= $(BIN)/mcsample
 FEATURES    ?= $(BIN)/features
+# External steps (examples/sklearn_rforest.py) ask `$FEATURES --list` for the columns.
+export FEATURES
 STANDARDIZE ?= $(BIN)/standardize
 SMOTE       ?= $(BIN)/smote
 RFOREST     ?= $(BIN)/rforest

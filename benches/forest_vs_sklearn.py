@@ -33,12 +33,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release")
 sys.path.insert(0, ROOT)
 
-FEATURES = [
-    "ACIS0512Flux", "ACIS122Flux", "ACIS27Flux", "ACIS057Flux", "HR_hm", "HR_ms",
-    "HR_hms", "var_inter_prob", "var_intra_prob", "Gflux", "BPflux", "RPflux", "Jflux",
-    "Hflux", "Kflux", "W1flux", "W2flux", "G-BP", "G-RP", "G-J", "G-H", "G-K", "BP-RP",
-    "J-H", "J-K", "H-K", "W1-W2", "W1-W3", "W2-W3",
-]
+# The 29 feature columns, in order, from the tool that makes them (one list).
+FEATURES = subprocess.run(
+    [os.path.join(BIN, "features"), "--list"], check=True, capture_output=True, text=True
+).stdout.split()
 SENTINEL = -9999999.0
 
 

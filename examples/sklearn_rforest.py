@@ -11,19 +11,16 @@ Class and Class_prob like `rforest predict`. Missing features are the -100 flag 
 """
 import argparse
 import csv
+import os
 import pickle
+import shlex
+import subprocess
 import sys
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
 CLASSES = ["AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO"]
-FEATURES = [
-    "ACIS0512Flux", "ACIS122Flux", "ACIS27Flux", "ACIS057Flux", "HR_hm", "HR_ms",
-    "HR_hms", "var_inter_prob", "var_intra_prob", "Gflux", "BPflux", "RPflux", "Jflux",
-    "Hflux", "Kflux", "W1flux", "W2flux", "G-BP", "G-RP", "G-J", "G-H", "G-K", "BP-RP",
-    "J-H", "J-K", "H-K", "W1-W2", "W1-W3", "W2-W3",
-]
 MISSING = -100.0
 
 
@@ -35,9 +32,22 @@ def read(stream):
     return header, rows[1:]
 
 
-def matrix(header, rows):
+def feature_names(args):
+    """`--features`, else the list of the `features` tool: $FEATURES (the Makefile
+    exports its command) or `features` on PATH, as `rforest` defaults to it."""
+    if args.features:
+        return args.features.split(",")
+    tool = os.environ.get("FEATURES", "features")
     try:
-        cols = [header.index(f) for f in FEATURES]
+        out = subprocess.run([*shlex.split(tool), "--list"], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"sklearn_rforest: cannot list the features with '{tool} --list' ({e}); give --features")
+    return out.stdout.split()
+
+
+def matrix(header, rows, features):
+    try:
+        cols = [header.index(f) for f in features]
     except ValueError as e:
         sys.exit(f"sklearn_rforest: missing feature column: {e}")
     x = np.full((len(rows), len(cols)), MISSING)
@@ -55,7 +65,10 @@ def train(args):
     # One integer seed per (seed, bin, replica), as rforest derives one stream per tree.
     seed = (args.seed * 1_000_003 + args.bin * 10_007 + args.replica) % (2**32)
     model = RandomForestClassifier(n_estimators=args.trees, max_features="sqrt", random_state=seed)
-    model.fit(matrix(header, rows), y)
+    features = feature_names(args)
+    model.fit(matrix(header, rows, features), y)
+    # Kept with the model, as rforest keeps them, for predict.
+    model.muwclass_features = features
     with open(args.output, "wb") as f:
         pickle.dump(model, f)
 
@@ -64,7 +77,7 @@ def predict(args):
     with open(args.model, "rb") as f:
         model = pickle.load(f)
     header, rows = read(sys.stdin)
-    proba = model.predict_proba(matrix(header, rows))
+    proba = model.predict_proba(matrix(header, rows, model.muwclass_features))
     index = {c: i for i, c in enumerate(model.classes_)}
     out = open(args.output, "w", newline="") if args.output else sys.stdout
     w = csv.writer(out, lineterminator="\n")
@@ -85,6 +98,7 @@ def main():
     t.add_argument("--bin", type=int, default=0)
     t.add_argument("--replica", type=int, default=0)
     t.add_argument("--class-column", default="True_Class")
+    t.add_argument("--features", help="comma-separated feature columns [default: features --list]")
     t.add_argument("-o", "--output", required=True)
     q = sub.add_parser("predict")
     q.add_argument("--model", required=True)

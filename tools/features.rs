@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::features::{features_table, features_table_with_baseline};
+use common::features::{RANDOM_FEATURE, features_table, features_table_with_baseline};
 use common::rng::StreamId;
+use common::schema::FEATURE_NAMES;
 use common::table::{Table, Writer};
 
 #[derive(Parser)]
@@ -32,11 +33,23 @@ struct Args {
     /// Seed of the random feature.
     #[arg(long, default_value_t = 1, requires = "random_feature")]
     seed: u64,
+    /// Print the feature names in column order, one per line, and read nothing:
+    /// the one list that external programs in the pipeline take their columns from.
+    #[arg(long, conflicts_with_all = ["file", "output"])]
+    list: bool,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     common::cli::run("features", || {
+        if args.list {
+            let mut out = Writer::create(None)?;
+            let random = args.random_feature.then_some(RANDOM_FEATURE);
+            for name in FEATURE_NAMES.iter().copied().chain(random) {
+                out.write_row([name])?;
+            }
+            return out.finish();
+        }
         let t = Table::read(args.file.as_deref())?;
         let out = if args.random_feature {
             features_table_with_baseline(&t, StreamId::new(args.seed))?

@@ -149,6 +149,11 @@ fn features_of_the_training_set() {
     assert_eq!(out.rows.len(), 2941);
     assert_eq!(out.header.len(), 43 + 29);
     assert_eq!(&out.header[43..], &FEATURE_NAMES[..]);
+    // `--list` names the same columns, in order, for external programs.
+    let list = run_ok("features", &["--list"], None);
+    assert_eq!(list.lines().collect::<Vec<_>>(), &out.header[43..]);
+    let with_random = run_ok("features", &["--list", "--random-feature"], None);
+    assert_eq!(with_random.lines().last(), Some("random"));
     // Row 2 (2CXO J000230.7+004959): Fs 5.7e-14, Fm 2.9e-14, Fh 6e-14; G 17.834,
     // BP 18.13; H and K have no error and are missing.
     let lg = |v: f64| v.log10();
