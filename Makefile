@@ -179,12 +179,11 @@ loocv: $(TD)/loocv.csv
 	@cat $(TD)/metrics.json
 
 # Feature importances of one replica's forest with a random feature added: the
-# baseline an informative feature must beat (paper Fig. 4). The last 30 columns of
-# `features --random-feature` are the 29 features and `random`.
+# baseline an informative feature must beat (paper Fig. 4): the 29 features and `random`.
 $(TD)/importances.csv: $(TOOLS)
 	@mkdir -p $(@D)
 	$(MCSAMPLE) $(REPLICA_OPTS) --replica 0 $(TRAINING_SET) | $(FEATURES) --random-feature --seed $(SEED) > $@.features
-	cols=$$(head -n 1 $@.features | tr , '\n' | tail -n 30 | paste -sd,); \
+	cols=$$($(FEATURES) --list --random-feature | paste -sd,); \
 	$(STANDARDIZE) --fit $@.features $@.features \
 	  | $(SMOTE) --k $(K) --seed $(SEED) --replica 0 --features "$$cols" \
 	  | $(RFOREST) train --trees $(TREES) --seed $(SEED) --replica 0 --features "$$cols" --importances $@ -o $@.model
