@@ -6,7 +6,7 @@
 //! not use pass through in order. Every error names the file, the line and the column.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -230,6 +230,76 @@ pub fn parse_flag(cell: &str) -> std::result::Result<Option<bool>, String> {
     }
 }
 
+/// Turns CR LF line ends into LF. The csv parser counts lines at LF and takes a
+/// record's position before it consumes the LF of the previous CR LF, so without this
+/// every row of a Windows file would be reported one line early. (A CR LF inside a
+/// quoted cell becomes LF too.)
+struct CrlfToLf<R> {
+    inner: R,
+    /// A CR that ended the last read: whether an LF follows is not known yet.
+    pending_cr: bool,
+}
+
+impl<R: BufRead> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let avail = self.inner.fill_buf()?;
+            if self.pending_cr {
+                self.pending_cr = false;
+                if avail.first() != Some(&b'\n') {
+                    buf[0] = b'\r';
+                    return Ok(1);
+                }
+            }
+            if avail.is_empty() {
+                return Ok(0);
+            }
+            let mut n = avail.len().min(buf.len());
+            buf[..n].copy_from_slice(&avail[..n]);
+            self.inner.consume(n);
+            if buf[n - 1] == b'\r' {
+                self.pending_cr = true;
+                n -= 1;
+            }
+            let n = drop_cr_before_lf(&mut buf[..n]);
+            if n > 0 {
+                return Ok(n);
+            }
+        }
+    }
+}
+
+/// Removes every CR directly followed by LF; returns the new length.
+fn drop_cr_before_lf(b: &mut [u8]) -> usize {
+    let len = b.len();
+    let (mut w, mut r) = (0, 0);
+    while let Some(off) = memchr::memchr(b'\r', &b[r..]) {
+        let i = r + off;
+        let keep = if i + 1 < len && b[i + 1] == b'\n' {
+            i
+        } else {
+            i + 1
+        };
+        b.copy_within(r..keep, w);
+        w += keep - r;
+        r = i + 1;
+    }
+    b.copy_within(r..len, w);
+    w + len - r
+}
+
 /// A streaming CSV reader by header name.
 pub struct Reader {
     header: Arc<Header>,
@@ -247,13 +317,22 @@ impl Reader {
             Some(p) => {
                 let name = p.display().to_string();
                 let file = File::open(p).map_err(|e| Error::io(&name, e))?;
-                Self::from_reader(&name, Box::new(BufReader::with_capacity(1 << 16, file)))
+                Self::from_reader(&name, Box::new(file))
             }
         }
     }
 
     /// Reads from any byte source; `name` is used in messages.
     pub fn from_reader(name: &str, source: Box<dyn Read>) -> Result<Reader> {
+        // Line ends are taken from the header line; LF files are read as they are.
+        let mut source = BufReader::with_capacity(1 << 16, source);
+        let head = source.fill_buf().map_err(|e| Error::io(name, e))?;
+        let crlf = memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+        let source: Box<dyn Read> = if crlf {
+            Box::new(CrlfToLf::new(source))
+        } else {
+            Box::new(source)
+        };
         let mut inner = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
@@ -521,6 +600,69 @@ mod tests {
 
     fn read(text: &'static str) -> Result<Table> {
         Table::from_bytes("t.csv", text.as_bytes())
+    }
+
+    /// A source that hands out at most `step` bytes per read.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_any_read_boundary() {
+        let inputs = [
+            "a,b\r\n1,2\r\n",
+            "\r\r\n\r",
+            "x\ry\r\r",
+            "",
+            "\r",
+            "\n\r\n\n",
+        ];
+        for text in inputs {
+            let want = text.replace("\r\n", "\n");
+            for step in 1..=4 {
+                for buf_len in [1, 2, 3, 64] {
+                    let source = Trickle {
+                        bytes: text.as_bytes(),
+                        step,
+                    };
+                    let mut r = CrlfToLf::new(BufReader::with_capacity(step, source));
+                    let mut got = Vec::new();
+                    let mut buf = vec![0u8; buf_len];
+                    loop {
+                        let n = r.read(&mut buf).unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    assert_eq!(
+                        got,
+                        want.as_bytes(),
+                        "{text:?} step {step} buffer {buf_len}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn windows_line_ends_give_the_right_line() {
+        let e = read("a,b\r\n1,2\r\n3,x\r\n").unwrap().rows[1]
+            .num(1)
+            .unwrap_err();
+        assert!(e.to_string().starts_with("t.csv:3: column 2 (b)"), "{e}");
+        let t = read("a,b\r\n1,2\r\n").unwrap();
+        assert_eq!(t.rows[0].text(1), "2");
     }
 
     #[test]
