@@ -105,7 +105,7 @@ impl Tree {
     /// range nor loop, and derives the leaf probabilities.
     fn restore(&mut self, n_features: usize, n_classes: usize) -> std::result::Result<(), String> {
         let n_nodes = self.nodes.len();
-        if n_nodes == 0 || self.weights.len() % n_classes != 0 {
+        if n_nodes == 0 || !self.weights.len().is_multiple_of(n_classes) {
             return Err("a tree without nodes or with partial leaves".to_string());
         }
         let n_leaves = self.weights.len() / n_classes;
