@@ -53,8 +53,6 @@ REDDEN      ?= $(BIN)/redden
 EBVBINS     ?= $(BIN)/ebvbins
 MCSAMPLE    ?= $(BIN)/mcsample
 FEATURES    ?= $(BIN)/features
-# External steps (examples/sklearn_rforest.py) ask `$FEATURES --list` for the columns.
-export FEATURES
 STANDARDIZE ?= $(BIN)/standardize
 SMOTE       ?= $(BIN)/smote
 RFOREST     ?= $(BIN)/rforest
@@ -126,14 +124,16 @@ $(F)/b%/td.csv: $(F)/bins.mk $(TOOLS)
 	$(REDDEN) --ebv $(EBV_$*) -o $@
 
 # One replica (spec 4.1): sample, features, standardize with the training statistics,
-# SMOTE, forest; the stream of every random step is (SEED, bin, replica).
+# SMOTE, forest; the stream of every random step is (SEED, bin, replica). An external
+# forest (examples/sklearn_rforest.py) asks `$FEATURES --list` for its columns; the
+# variable is set for that step only, so that it cannot leak into a nested make.
 define replica_rule
 $(F)/b$(1)/r%.csv: $(F)/b$(1)/td.csv $(F)/bins.csv $(TOOLS)
 	$(MCSAMPLE) $(REPLICA_OPTS) --bin $(1) --replica $$* $(F)/b$(1)/td.csv | $(FEATURES) > $$@.td
 	$(MCSAMPLE) $(REPLICA_OPTS) --bin $(1) --replica $$* $(F)/bins/$(1).csv | $(FEATURES) > $$@.src
 	$(STANDARDIZE) --fit $$@.td $$@.td \
 	  | $(SMOTE) --k $(K) --seed $(SEED) --bin $(1) --replica $$* \
-	  | $(RFOREST) train --trees $(TREES) --seed $(SEED) --bin $(1) --replica $$* -o $$@.model
+	  | FEATURES="$(FEATURES)" $(RFOREST) train --trees $(TREES) --seed $(SEED) --bin $(1) --replica $$* -o $$@.model
 	$(STANDARDIZE) --fit $$@.td $$@.src | $(RFOREST) predict --model $$@.model -o $$@
 	rm -f $$@.td $$@.src $$@.model
 endef

@@ -34,7 +34,7 @@ def read(stream):
 
 def feature_names(args):
     """`--features`, else the list of the `features` tool: $FEATURES (the Makefile
-    exports its command) or `features` on PATH, as `rforest` defaults to it."""
+    sets it for the forest step) or `features` on PATH, as `rforest` defaults to it."""
     if args.features:
         return args.features.split(",")
     tool = os.environ.get("FEATURES", "features")
