@@ -94,10 +94,15 @@ struct Tree {
     importances: Vec<f64>,
 }
 
-/// A leaf value: normalised class weights.
-fn leaf_fractions(weights: &[u32]) -> impl Iterator<Item = f64> + '_ {
-    let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
-    weights.iter().map(move |&w| f64::from(w) / total as f64)
+/// Leaf values from leaf class weights: each leaf's weights over their sum.
+fn leaf_values(weights: &[u32], n_classes: usize) -> Vec<f64> {
+    weights
+        .chunks(n_classes)
+        .flat_map(|leaf| {
+            let total: u64 = leaf.iter().map(|&w| u64::from(w)).sum();
+            leaf.iter().map(move |&w| f64::from(w) / total as f64)
+        })
+        .collect()
 }
 
 impl Tree {
@@ -133,11 +138,7 @@ impl Tree {
         if self.importances.len() != n_features {
             return Err("importances do not match the features".to_string());
         }
-        self.values = self
-            .weights
-            .chunks(n_classes)
-            .flat_map(leaf_fractions)
-            .collect();
+        self.values = leaf_values(&self.weights, n_classes);
         Ok(())
     }
 
@@ -597,15 +598,10 @@ impl<'a> TreeBuilder<'a> {
             }
         }
         let importances = self.importances();
-        let values = self
-            .weights
-            .chunks(self.data.n_classes)
-            .flat_map(leaf_fractions)
-            .collect();
         Tree {
+            values: leaf_values(&self.weights, self.data.n_classes),
             nodes: self.nodes,
             weights: self.weights,
-            values,
             importances,
         }
     }
