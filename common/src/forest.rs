@@ -853,26 +853,28 @@ impl Model {
                 .strip_prefix(MAGIC.as_slice())
                 .ok_or_else(|| not_model("unknown file header".to_string()))?
         };
-        // Format and version come first in every version, so that a model of another
-        // version is named as such instead of failing somewhere in its body.
-        let head: ModelHead = if json {
-            serde_json::from_slice(body).map_err(|e| not_model(e.to_string()))?
+        let parsed = if json {
+            serde_json::from_slice::<Model>(body).map_err(|e| e.to_string())
         } else {
-            postcard::take_from_bytes(body)
-                .map(|(head, _)| head)
-                .map_err(|e| not_model(e.to_string()))?
+            postcard::from_bytes::<Model>(body).map_err(|e| e.to_string())
         };
-        if head.format != MODEL_FORMAT || head.version != MODEL_VERSION {
-            return Err(not_model(format!(
-                "{} version {}",
-                head.format, head.version
-            )));
+        // Format and version come first in every version: a model of another version
+        // that fails to parse is named by them rather than by the parse error.
+        let head = match &parsed {
+            Ok(m) => Some((m.format.clone(), m.version)),
+            Err(_) if json => serde_json::from_slice::<ModelHead>(body)
+                .ok()
+                .map(|h| (h.format, h.version)),
+            Err(_) => postcard::take_from_bytes::<ModelHead>(body)
+                .ok()
+                .map(|(h, _)| (h.format, h.version)),
+        };
+        if let Some((format, version)) = head
+            && (format != MODEL_FORMAT || version != MODEL_VERSION)
+        {
+            return Err(not_model(format!("{format} version {version}")));
         }
-        let mut model: Model = if json {
-            serde_json::from_slice(body).map_err(|e| not_model(e.to_string()))?
-        } else {
-            postcard::from_bytes(body).map_err(|e| not_model(e.to_string()))?
-        };
+        let mut model = parsed.map_err(not_model)?;
         let forest = &mut model.forest;
         if model.features.len() != forest.n_features
             || model.classes.len() != forest.n_classes

@@ -427,6 +427,19 @@ fn models_round_trip_and_foreign_files_are_refused() {
     old.version = 0;
     let e = Model::from_bytes("x.json", &serde_json::to_vec(&old).unwrap(), true).unwrap_err();
     assert!(e.to_string().contains("version 0"), "{e}");
+    // A version-1 file (leaf fractions, no weights) does not parse as this version:
+    // it is named by its version, not by the parse error.
+    let mut v1 = serde_json::to_value(&model).unwrap();
+    v1["version"] = 1.into();
+    v1["forest"]["trees"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("weights");
+    let e = Model::from_bytes("x.json", &serde_json::to_vec(&v1).unwrap(), true).unwrap_err();
+    assert!(
+        e.to_string().ends_with("(muwclass-rforest version 1)"),
+        "{e}"
+    );
     // A damaged tree (a child pointing back at the root, a leaf past the weights) is
     // refused on load rather than looping or panicking in predict.
     let mut looped = model.clone();
