@@ -9,11 +9,9 @@ use common::redden::redden_agns;
 use common::rng::StreamId;
 use common::sfd::SfdMap;
 use common::sources::Sources;
-use common::table::Table;
 use std::time::Instant;
 fn main() {
-    let t = Table::from_bytes("td", common::data::TRAINING_SET).unwrap();
-    let td = Sources::from_table(&t, Some("True_Class")).unwrap();
+    let td = Sources::embedded_training_set().unwrap();
     let abs = Absorption::embedded().unwrap();
     let map = SfdMap::embedded().unwrap();
     let n = 200;
