@@ -1,5 +1,7 @@
 //! Timing of one replica's training step: SMOTE + a 100-tree forest fit on the
-//! standardized training set (spec 6.1, 7), in process, without CSV work.
+//! standardized training set (spec 6.1, 7), in process, without CSV work; and the
+//! same forest grown only along one source's path (`Forest::fit_predict`, what a
+//! LOOCV fold needs).
 //!
 //! Usage: cargo bench --bench forest -- TRAIN_STD.csv [REPEATS] [TREES]
 //! (TRAIN_STD.csv: the 29 standardized features and True_Class, e.g. from
@@ -34,7 +36,7 @@ fn main() {
         n_trees: trees,
         ..ForestParams::default()
     };
-    let (mut t_smote, mut t_fit, mut nodes) = (Vec::new(), Vec::new(), 0);
+    let (mut t_smote, mut t_fit, mut t_path, mut nodes) = (Vec::new(), Vec::new(), Vec::new(), 0);
     for r in 0..repeats {
         let id = StreamId::new(1).replica(r as u64);
         let t0 = Instant::now();
@@ -42,8 +44,23 @@ fn main() {
         let t1 = Instant::now();
         let f = Forest::fit(&b.x, FEATURE_NAMES.len(), &b.y, N_CLASSES, &params, id).unwrap();
         let t2 = Instant::now();
+        // One LOOCV fold's forest: grown only along the path of one source.
+        let query = &x[r * FEATURE_NAMES.len()..(r + 1) * FEATURE_NAMES.len()];
+        let p = Forest::fit_predict(
+            &b.x,
+            FEATURE_NAMES.len(),
+            &b.y,
+            N_CLASSES,
+            &params,
+            id,
+            query,
+        )
+        .unwrap();
+        let t3 = Instant::now();
+        assert_eq!(p[0], f.predict_proba(query));
         t_smote.push((t1 - t0).as_secs_f64());
         t_fit.push((t2 - t1).as_secs_f64());
+        t_path.push((t3 - t2).as_secs_f64());
         nodes = f.n_nodes();
         assert_eq!(b.len(), 8 * 1390.min(b.len() / 8));
     }
@@ -51,9 +68,9 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (s, f) = (med(&mut t_smote), med(&mut t_fit));
+    let (s, f, fp) = (med(&mut t_smote), med(&mut t_fit), med(&mut t_path));
     println!(
-        "rows={} threads={} trees={trees} nodes={nodes} smote_s={s:.4} fit_s={f:.4} total_s={:.4} repeats={repeats}",
+        "rows={} threads={} trees={trees} nodes={nodes} smote_s={s:.4} fit_s={f:.4} fit_predict1_s={fp:.4} total_s={:.4} repeats={repeats}",
         x.len() / FEATURE_NAMES.len(),
         rayon::current_num_threads(),
         s + f

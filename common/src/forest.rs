@@ -19,9 +19,17 @@
 //! * `predict_proba` = mean over trees of the leaf values;
 //! * importances = mean decrease of impurity, normalised per tree and overall.
 //!
+//! Not kept: scikit-learn draws a node's candidate features from one random stream
+//! shared by the whole tree in build order; here every node has a stream of its own,
+//! derived from its path from the root, and starts from its parent's feature order.
+//! The draws have the same distribution, and a node no longer depends on the nodes
+//! built before it, so a tree can be grown along the paths of the rows to classify
+//! only ([`Forest::fit_predict`]), with the same leaves as the whole tree.
+//!
 //! Speed comes from working on ranks: each feature is sorted once per fit; a node then
-//! sorts packed (rank, weight, class) integer keys of its own samples, and the class
-//! counts of every candidate split are exact integer running sums.
+//! sorts packed (rank, weight, class) integer keys of its own samples (the root takes
+//! them in order from the presorted rows), and the class counts of every candidate
+//! split are exact integer running sums.
 
 use std::path::Path;
 
@@ -30,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classes::{CLASSES, N_CLASSES, argmax, class_index, prob_columns};
 use crate::error::{Error, Result};
-use crate::rng::{ChaCha8Rng, Purpose, RngExt, StreamId};
+use crate::rng::{ChaCha8Rng, Purpose, RngExt, SeedableRng, StreamId};
 use crate::table::{Table, Writer, fmt_f64};
 
 /// scikit-learn's `FEATURE_THRESHOLD`: sorted values closer than this are not split.
@@ -201,6 +209,60 @@ impl Forest {
         })
     }
 
+    /// The class probabilities of the `queries` rows (row-major, NaN = missing) from
+    /// the forest [`Forest::fit`] grows on the same input: bit for bit
+    /// `fit(..)?.predict_proba(row)` for every row. Only the nodes on the queries' paths
+    /// are grown, which is all a forest fitted to classify a few sources needs (one
+    /// LOOCV fold, the sources of one E(B-V) bin): a path is a few tens of a tree's
+    /// thousand-odd nodes, and the nodes off it hold most of the work.
+    pub fn fit_predict(
+        x: &[f64],
+        n_features: usize,
+        y: &[u8],
+        n_classes: usize,
+        params: &ForestParams,
+        id: StreamId,
+        queries: &[f64],
+    ) -> Result<Vec<Vec<f64>>> {
+        let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
+        if params.n_trees == 0 {
+            return Err(Error::invalid("a forest needs at least one tree"));
+        }
+        if !queries.len().is_multiple_of(n_features) {
+            return Err(Error::invalid(format!(
+                "forest: {} query values for rows of {n_features} features",
+                queries.len()
+            )));
+        }
+        let q32: Vec<f32> = queries
+            .iter()
+            .map(|&v| tree_input(v, params.missing))
+            .collect();
+        let max_features = params.max_features_for(n_features);
+        let per_tree: Vec<Vec<f64>> = (0..params.n_trees)
+            .into_par_iter()
+            .map(|t| {
+                let mut rng = id.rng(Purpose::Forest, t as u64);
+                TreeBuilder::new(&data, max_features).leaf_values_of(&mut rng, &q32)
+            })
+            .collect();
+        // Summed in tree order and divided as `predict_proba` does, for the same bits.
+        let n = params.n_trees as f64;
+        Ok((0..queries.len() / n_features)
+            .map(|q| {
+                let mut p = vec![0.0f64; n_classes];
+                for values in &per_tree {
+                    let leaf = &values[q * n_classes..(q + 1) * n_classes];
+                    for (acc, v) in p.iter_mut().zip(leaf) {
+                        *acc += v;
+                    }
+                }
+                p.iter_mut().for_each(|v| *v /= n);
+                p
+            })
+            .collect())
+    }
+
     pub fn n_features(&self) -> usize {
         self.n_features
     }
@@ -222,10 +284,7 @@ impl Forest {
     /// 0..n_classes. NaN in `row` is the missing flag too.
     pub fn predict_proba(&self, row: &[f64]) -> Vec<f64> {
         assert_eq!(row.len(), self.n_features, "row length != n_features");
-        let row32: Vec<f32> = row
-            .iter()
-            .map(|&v| if v.is_nan() { self.missing } else { v } as f32)
-            .collect();
+        let row32: Vec<f32> = row.iter().map(|&v| tree_input(v, self.missing)).collect();
         let mut p = vec![0.0f64; self.n_classes];
         for tree in &self.trees {
             for (acc, v) in p.iter_mut().zip(tree.leaf_of(&row32, self.n_classes)) {
@@ -273,6 +332,8 @@ struct Prepared {
     n_classes: usize,
     /// rank[f * n + i]: rank of row i in feature f (equal values share a rank).
     rank: Vec<u32>,
+    /// sorted[f * n + j]: the row of the j-th smallest value of feature f.
+    sorted: Vec<u32>,
     /// values[f][r]: the f32 value of rank r of feature f, as f64.
     values: Vec<Vec<f64>>,
     /// far[f][r]: value r exceeds value r − 1 by more than `FEATURE_THRESHOLD`, so
@@ -323,14 +384,11 @@ impl Prepared {
                 i % n_features
             )));
         }
-        let cols: Vec<(Vec<u32>, Vec<f64>)> = (0..n_features)
+        let cols: Vec<(Vec<u32>, Vec<f64>, Vec<u32>)> = (0..n_features)
             .into_par_iter()
             .map(|f| {
                 let col: Vec<f32> = (0..n)
-                    .map(|i| {
-                        let v = x[i * n_features + f];
-                        (if v.is_nan() { missing } else { v }) as f32
-                    })
+                    .map(|i| tree_input(x[i * n_features + f], missing))
                     .collect();
                 rank_column(&col)
             })
@@ -338,9 +396,11 @@ impl Prepared {
         let mut rank = Vec::with_capacity(n * n_features);
         let mut values = Vec::with_capacity(n_features);
         let mut far = Vec::with_capacity(n_features);
+        let mut sorted = Vec::with_capacity(n * n_features);
         let mut max_rank = 0usize;
-        for (r, v) in cols {
+        for (r, v, order) in cols {
             rank.extend_from_slice(&r);
+            sorted.extend_from_slice(&order);
             far.push(
                 (0..v.len())
                     .map(|i| i == 0 || v[i] > v[i - 1] + FEATURE_THRESHOLD)
@@ -354,6 +414,7 @@ impl Prepared {
             n_features,
             n_classes,
             rank,
+            sorted,
             values,
             far,
             rank_bits: usize::BITS - max_rank.leading_zeros(),
@@ -362,8 +423,15 @@ impl Prepared {
     }
 }
 
-/// Dense ranks of a column (equal values share a rank) and the value of each rank.
-fn rank_column(col: &[f32]) -> (Vec<u32>, Vec<f64>) {
+/// A feature value as the trees see it: f32 (scikit-learn's `DTYPE`), missing
+/// (NaN) replaced by the flag.
+fn tree_input(v: f64, missing: f64) -> f32 {
+    (if v.is_nan() { missing } else { v }) as f32
+}
+
+/// Dense ranks of a column (equal values share a rank), the value of each rank, and
+/// the rows in rank order.
+fn rank_column(col: &[f32]) -> (Vec<u32>, Vec<f64>, Vec<u32>) {
     let mut order: Vec<u32> = (0..col.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));
     let mut rank = vec![0u32; col.len()];
@@ -378,15 +446,87 @@ fn rank_column(col: &[f32]) -> (Vec<u32>, Vec<f64>) {
         }
         rank[i as usize] = (values.len() - 1) as u32;
     }
-    (rank, values)
+    (rank, values, order)
 }
 
-/// A node waiting on the depth-first stack (scikit-learn's `StackRecord`).
+/// A node waiting on the depth-first stack (scikit-learn's `StackRecord`), with the
+/// range of the queries that reach it when only their paths are grown.
 struct Pending {
     start: usize,
     end: usize,
+    queries: (usize, usize),
     parent: Option<(usize, bool)>,
     n_constant: usize,
+    /// The node's random stream (see [`child_stream`]).
+    stream: u64,
+}
+
+/// The random stream of a child node, from its parent's and its side. Every node draws
+/// its candidate features from a stream of its own, a function of its path from the
+/// root only, so that a node is the same whether the whole tree is grown or only the
+/// paths of the rows to predict ([`Forest::fit_predict`]). (scikit-learn draws from
+/// one stream in build order; the features drawn at a node have the same
+/// distribution either way.)
+fn child_stream(parent: u64, left: bool) -> u64 {
+    // SplitMix64's finaliser: distinct paths give distinct streams with overwhelming
+    // probability (a tree has a few thousand nodes).
+    let mut z = parent
+        ^ if left {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            0xd1b5_4a32_d192_ed03
+        };
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The generator of one node of a tree whose key is `tree_key`.
+fn node_rng(tree_key: [u8; 32], stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::from_seed(tree_key);
+    rng.set_stream(stream);
+    rng
+}
+
+/// The rows whose leaves are wanted when a tree is grown only along their paths.
+struct Queries<'q> {
+    /// Row-major, n × n_features, missing already replaced (as in [`Forest::predict_proba`]).
+    x: &'q [f32],
+    /// Query indices, grouped by the node they have reached.
+    order: Vec<u32>,
+    n_features: usize,
+    /// The leaf value of each query, n × n_classes.
+    values: Vec<f64>,
+    n_classes: usize,
+}
+
+impl Queries<'_> {
+    /// Moves the queries of a node's range that go left (x <= threshold, as
+    /// [`Tree::leaf_of`] decides) to its front; returns the boundary.
+    fn partition(&mut self, (start, end): (usize, usize), feature: usize, threshold: f64) -> usize {
+        let (mut p, mut q) = (start, end);
+        while p < q {
+            let row = self.order[p] as usize;
+            if f64::from(self.x[row * self.n_features + feature]) <= threshold {
+                p += 1;
+            } else {
+                q -= 1;
+                self.order.swap(p, q);
+            }
+        }
+        p
+    }
+
+    /// The queries of a range have reached the leaf with these class weights.
+    fn reach_leaf(&mut self, (start, end): (usize, usize), counts: &[u64]) {
+        // Class weights are below n < 2^21 (`Prepared::new`).
+        let weights: Vec<u32> = counts.iter().map(|&c| c as u32).collect();
+        let value = leaf_values(&weights, self.n_classes);
+        for &row in &self.order[start..end] {
+            let at = row as usize * self.n_classes;
+            self.values[at..at + self.n_classes].copy_from_slice(&value);
+        }
+    }
 }
 
 /// The best split found in a node.
@@ -471,14 +611,14 @@ fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, rank_bits: u32) {
 struct TreeBuilder<'a> {
     data: &'a Prepared,
     max_features: usize,
-    weight: Vec<u32>,
-    /// Per in-bag sample: bootstrap weight << 8 | class.
+    /// Per training row: bootstrap weight << 8 | class (weight 0: out of bag).
     wc: Vec<u32>,
-    /// Number of in-bag samples, and their ranks: bag_rank[f * m + j].
-    m: usize,
-    bag_rank: Vec<u32>,
+    /// The in-bag rows, grouped by node.
     samples: Vec<u32>,
     features: Vec<usize>,
+    /// The `features` order each pending node starts from, n_features per node of the
+    /// stack (its parent's order after the parent's split).
+    feature_states: Vec<usize>,
     constant_features: Vec<usize>,
     keys: Vec<u64>,
     scratch: Vec<u64>,
@@ -497,13 +637,11 @@ impl<'a> TreeBuilder<'a> {
         TreeBuilder {
             data,
             max_features,
-            weight: vec![0; data.n],
             wc: Vec::new(),
-            m: 0,
-            bag_rank: Vec::new(),
             scratch: Vec::with_capacity(data.n),
             samples: Vec::with_capacity(data.n),
             features: (0..data.n_features).collect(),
+            feature_states: Vec::new(),
             constant_features: vec![0; data.n_features],
             keys: Vec::with_capacity(data.n),
             counts: vec![0; c],
@@ -515,88 +653,9 @@ impl<'a> TreeBuilder<'a> {
         }
     }
 
+    /// Grows the whole tree.
     fn build(mut self, rng: &mut ChaCha8Rng) -> Tree {
-        let n = self.data.n;
-        // Bootstrap as integer weights (scikit-learn `_generate_sample_indices`).
-        for _ in 0..n {
-            self.weight[rng.random_range(0..n)] += 1;
-        }
-        // The in-bag samples, renumbered 0..m in index order, with their own compact
-        // rank columns: a node's gathers then stay within a few tens of kB.
-        let bag: Vec<usize> = (0..n).filter(|&i| self.weight[i] > 0).collect();
-        let m = bag.len();
-        self.wc = bag
-            .iter()
-            .map(|&i| (self.weight[i] << 8) | u32::from(self.data.y[i]))
-            .collect();
-        self.bag_rank = Vec::with_capacity(m * self.data.n_features);
-        for f in 0..self.data.n_features {
-            let rank = &self.data.rank[f * n..(f + 1) * n];
-            self.bag_rank.extend(bag.iter().map(|&i| rank[i]));
-        }
-        self.m = m;
-        self.samples.extend(0..m as u32);
-        let mut stack = vec![Pending {
-            start: 0,
-            end: self.samples.len(),
-            parent: None,
-            n_constant: 0,
-        }];
-        while let Some(p) = stack.pop() {
-            let id = self.nodes.len();
-            if let Some((parent, is_left)) = p.parent {
-                if is_left {
-                    self.nodes[parent].left = id as u32;
-                } else {
-                    self.nodes[parent].right = id as u32;
-                }
-            }
-            let (w, sq) = self.count(p.start, p.end);
-            let impurity = gini(sq, w);
-            self.node_stats.push((w, impurity));
-            let m = p.end - p.start;
-            let split = if m < 2 || impurity <= f64::EPSILON {
-                None
-            } else {
-                self.node_split(p.start, p.end, p.n_constant, rng)
-            };
-            match split {
-                Some((split, n_constant)) => {
-                    let mid = self.partition(p.start, p.end, &split);
-                    self.nodes.push(Node {
-                        feature: split.feature as u32,
-                        left: 0,
-                        right: 0,
-                        threshold: split.threshold,
-                    });
-                    // Right pushed first: the left subtree is built first, as in
-                    // scikit-learn's DepthFirstTreeBuilder.
-                    stack.push(Pending {
-                        start: mid,
-                        end: p.end,
-                        parent: Some((id, false)),
-                        n_constant,
-                    });
-                    stack.push(Pending {
-                        start: p.start,
-                        end: mid,
-                        parent: Some((id, true)),
-                        n_constant,
-                    });
-                }
-                None => {
-                    // Class weights are below n < 2^21 (`Prepared::new`).
-                    let leaf = (self.weights.len() / self.data.n_classes) as u32;
-                    self.weights.extend(self.counts.iter().map(|&c| c as u32));
-                    self.nodes.push(Node {
-                        feature: LEAF,
-                        left: leaf,
-                        right: 0,
-                        threshold: 0.0,
-                    });
-                }
-            }
-        }
+        self.grow(rng, None);
         let importances = self.importances();
         Tree {
             values: leaf_values(&self.weights, self.data.n_classes),
@@ -604,6 +663,128 @@ impl<'a> TreeBuilder<'a> {
             weights: self.weights,
             importances,
         }
+    }
+
+    /// The leaf value every query row falls in (n × n_classes), growing only the nodes
+    /// on the queries' paths: exactly the values [`TreeBuilder::build`]'s tree gives them.
+    fn leaf_values_of(mut self, rng: &mut ChaCha8Rng, x: &[f32]) -> Vec<f64> {
+        let n = x.len() / self.data.n_features;
+        let mut queries = Queries {
+            x,
+            order: (0..n as u32).collect(),
+            n_features: self.data.n_features,
+            values: vec![0.0; n * self.data.n_classes],
+            n_classes: self.data.n_classes,
+        };
+        self.grow(rng, Some(&mut queries));
+        queries.values
+    }
+
+    /// Draws the bootstrap, then grows the tree depth first: every node, or with
+    /// `queries` only the nodes some query reaches (nothing is recorded then but the
+    /// queries' leaf values).
+    fn grow(&mut self, rng: &mut ChaCha8Rng, mut queries: Option<&mut Queries>) {
+        let data = self.data;
+        let (n, n_features) = (data.n, data.n_features);
+        // Bootstrap as integer weights (scikit-learn `_generate_sample_indices`); a
+        // weight is at most n < 2^21 (`Prepared::new`), 24 bits are kept for it.
+        self.wc = data.y.iter().map(|&c| u32::from(c)).collect();
+        for _ in 0..n {
+            self.wc[rng.random_range(0..n)] += 1 << 8;
+        }
+        let tree_key: [u8; 32] = rng.random();
+        self.samples
+            .extend((0..n as u32).filter(|&i| self.wc[i as usize] >> 8 != 0));
+        let n_queries = queries.as_ref().map_or(0, |q| q.order.len());
+        let whole = queries.is_none();
+        self.feature_states.extend(0..n_features);
+        let mut stack = vec![Pending {
+            start: 0,
+            end: self.samples.len(),
+            queries: (0, n_queries),
+            parent: None,
+            n_constant: 0,
+            stream: 0,
+        }];
+        while let Some(p) = stack.pop() {
+            let state = self.feature_states.len() - n_features;
+            self.features.copy_from_slice(&self.feature_states[state..]);
+            self.feature_states.truncate(state);
+            let id = self.nodes.len();
+            let (w, sq) = self.count(p.start, p.end);
+            let impurity = gini(sq, w);
+            if whole {
+                if let Some((parent, is_left)) = p.parent {
+                    if is_left {
+                        self.nodes[parent].left = id as u32;
+                    } else {
+                        self.nodes[parent].right = id as u32;
+                    }
+                }
+                self.node_stats.push((w, impurity));
+            }
+            let split = if p.end - p.start < 2 || impurity <= f64::EPSILON {
+                None
+            } else {
+                let mut rng = node_rng(tree_key, p.stream);
+                self.node_split(p.start, p.end, p.n_constant, &mut rng)
+            };
+            let Some((split, n_constant)) = split else {
+                match queries.as_deref_mut() {
+                    Some(q) => q.reach_leaf(p.queries, &self.counts),
+                    None => {
+                        // Class weights are below n < 2^21 (`Prepared::new`).
+                        let leaf = (self.weights.len() / data.n_classes) as u32;
+                        self.weights.extend(self.counts.iter().map(|&c| c as u32));
+                        self.nodes.push(Node {
+                            feature: LEAF,
+                            left: leaf,
+                            right: 0,
+                            threshold: 0.0,
+                        });
+                    }
+                }
+                continue;
+            };
+            let mid = self.partition(p.start, p.end, &split);
+            let (q_start, q_end) = p.queries;
+            let q_mid = match queries.as_deref_mut() {
+                Some(q) => q.partition(p.queries, split.feature, split.threshold),
+                None => {
+                    self.nodes.push(Node {
+                        feature: split.feature as u32,
+                        left: 0,
+                        right: 0,
+                        threshold: split.threshold,
+                    });
+                    q_end
+                }
+            };
+            // Right pushed first: the left subtree is built first, as in
+            // scikit-learn's DepthFirstTreeBuilder.
+            for (start, end, reached, is_left) in [
+                (mid, p.end, (q_mid, q_end), false),
+                (p.start, mid, (q_start, q_mid), true),
+            ] {
+                if whole || reached.0 < reached.1 {
+                    self.feature_states.extend_from_slice(&self.features);
+                    stack.push(Pending {
+                        start,
+                        end,
+                        queries: reached,
+                        parent: Some((id, is_left)),
+                        n_constant,
+                        stream: child_stream(p.stream, is_left),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Feature `f`'s rank of every training row.
+    fn rank(&self, f: usize) -> &'a [u32] {
+        let n = self.data.n;
+        &self.data.rank[f * n..(f + 1) * n]
     }
 
     /// Class weights of a node into `self.counts`; returns (total weight, Σ count²).
@@ -676,15 +857,30 @@ impl<'a> TreeBuilder<'a> {
     /// in the node (a non-constant feature always has a split position).
     fn best_split_on(&mut self, feature: usize, start: usize, end: usize) -> Option<Split> {
         let data = self.data;
-        let rank = &self.bag_rank[feature * self.m..(feature + 1) * self.m];
+        let rank = self.rank(feature);
         let values = &data.values[feature];
         let far = &data.far[feature];
         self.keys.clear();
-        for &s in &self.samples[start..end] {
-            let s = s as usize;
-            self.keys.push(key(rank[s], self.wc[s]));
+        if end - start == self.samples.len() {
+            // The root holds every in-bag row: its keys come sorted from the rows in
+            // rank order, the out-of-bag ones (weight 0) left out.
+            // Branch-free: about a third of the rows are out of bag, at random.
+            let n = data.n;
+            self.keys.resize(n, 0);
+            let mut m = 0;
+            for &i in &data.sorted[feature * n..(feature + 1) * n] {
+                let (i, keys) = (i as usize, &mut self.keys);
+                keys[m] = key(rank[i], self.wc[i]);
+                m += usize::from(self.wc[i] >> 8 != 0);
+            }
+            self.keys.truncate(m);
+        } else {
+            for &s in &self.samples[start..end] {
+                let s = s as usize;
+                self.keys.push(key(rank[s], self.wc[s]));
+            }
+            sort_keys(&mut self.keys, &mut self.scratch, data.rank_bits);
         }
-        sort_keys(&mut self.keys, &mut self.scratch, data.rank_bits);
         let keys = &self.keys;
         let rank_of = |k: u64| (k >> 32) as usize;
         let lo = values[rank_of(keys[0])];
@@ -743,7 +939,7 @@ impl<'a> TreeBuilder<'a> {
 
     /// Moves the samples going left to the front of the node; returns the boundary.
     fn partition(&mut self, start: usize, end: usize, split: &Split) -> usize {
-        let rank = &self.bag_rank[split.feature * self.m..(split.feature + 1) * self.m];
+        let rank = self.rank(split.feature);
         let (mut p, mut q) = (start, end);
         while p < q {
             if rank[self.samples[p] as usize] <= split.left_rank {

@@ -1,6 +1,6 @@
 //! One Monte-Carlo replica of the classifier (spec 4.1 steps 1-10): sample the training
 //! set and the sources, build features, standardize with the training statistics,
-//! balance with SMOTE, grow the forest, predict. The pipe path (`mcsample | features |
+//! balance with SMOTE, grow the forest, predict (growing only the targets' paths). The pipe path (`mcsample | features |
 //! standardize | smote | rforest`) runs exactly these functions with CSV between them,
 //! and CSV numbers round-trip exactly, so both paths give the same bytes.
 
@@ -65,18 +65,20 @@ pub fn classify_replica(
     scaler.transform(&mut x_td);
     scaler.transform(&mut x_targets);
     let balanced = smote(&x_td, N_FEATURES, labels, opts.k, id)?;
-    let forest = Forest::fit(
+    // Only the targets' paths are grown: the same probabilities as `rforest train`
+    // then `rforest predict` on the whole forest (the pipe path).
+    let probs = Forest::fit_predict(
         &balanced.x,
         N_FEATURES,
         &balanced.y,
         N_CLASSES,
         &opts.forest,
         id,
+        &x_targets,
     )?;
-    Ok(x_targets
-        .chunks_exact(N_FEATURES)
-        .map(|row| {
-            let p = forest.predict_proba(row);
+    Ok(probs
+        .iter()
+        .map(|p| {
             let mut out = [0.0; N_CLASSES];
             out.copy_from_slice(&p[..N_CLASSES]);
             out

@@ -66,9 +66,13 @@ impl Naive<'_> {
         for _ in 0..n {
             self.weight[rng.random_range(0..n)] += 1.0;
         }
+        let tree_key: [u8; 32] = rng.random();
         self.samples = (0..n).filter(|&i| self.weight[i] > 0.0).collect();
-        let mut stack = vec![(0usize, self.samples.len(), None::<(usize, bool)>, 0usize)];
-        while let Some((start, end, parent, n_known)) = stack.pop() {
+        // A node starts from its parent's feature order and draws from its own stream.
+        let root = (0, self.samples.len(), None::<(usize, bool)>, 0usize);
+        let mut stack = vec![(root, self.features.clone(), 0u64)];
+        while let Some(((start, end, parent, n_known), features, stream)) = stack.pop() {
+            self.features = features;
             let id = self.nodes.len();
             if let Some((p, left)) = parent {
                 if left {
@@ -84,7 +88,7 @@ impl Naive<'_> {
             let split = if end - start < 2 || impurity <= f64::EPSILON {
                 None
             } else {
-                self.split(start, end, n_known, rng)
+                self.split(start, end, n_known, &mut node_rng(tree_key, stream))
             };
             match split {
                 Some((f, threshold, n_total)) => {
@@ -104,8 +108,10 @@ impl Naive<'_> {
                         right: 0,
                         threshold,
                     });
-                    stack.push((p, end, Some((id, false)), n_total));
-                    stack.push((start, p, Some((id, true)), n_total));
+                    let right = (p, end, Some((id, false)), n_total);
+                    let left = (start, p, Some((id, true)), n_total);
+                    stack.push((right, self.features.clone(), child_stream(stream, false)));
+                    stack.push((left, self.features.clone(), child_stream(stream, true)));
                 }
                 None => {
                     let leaf = (self.values.len() / self.n_classes) as u32;
@@ -461,4 +467,37 @@ fn models_round_trip_and_foreign_files_are_refused() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn growing_only_the_paths_predicts_what_the_whole_forest_predicts() {
+    for (n, nf, nc, mf, seed) in [
+        (400, 10, 8, None, 4),
+        (300, 29, 8, Some(5), 5),
+        (80, 3, 2, Some(1), 6),
+    ] {
+        let (x, y) = messy(n, nf, nc, seed);
+        let params = ForestParams {
+            n_trees: 20,
+            max_features: mf,
+            missing: -100.0,
+        };
+        // Unseen rows with missing values, a copy of a training row, rows outside the
+        // training range, and none at all.
+        let (mut queries, _) = messy(50, nf, nc, seed + 100);
+        queries.extend_from_slice(&x[..nf]);
+        queries.extend(std::iter::repeat_n(1e3, nf));
+        queries.extend(std::iter::repeat_n(f64::NAN, nf));
+        let forest = Forest::fit(&x, nf, &y, nc, &params, id()).unwrap();
+        let got = Forest::fit_predict(&x, nf, &y, nc, &params, id(), &queries).unwrap();
+        assert_eq!(got.len(), queries.len() / nf);
+        for (row, p) in queries.chunks(nf).zip(&got) {
+            let want = forest.predict_proba(row);
+            let same = want.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "case {seed}: {p:?} != {want:?}");
+        }
+        let none = Forest::fit_predict(&x, nf, &y, nc, &params, id(), &[]).unwrap();
+        assert!(none.is_empty());
+        assert!(Forest::fit_predict(&x, nf, &y, nc, &params, id(), &queries[..nf - 1]).is_err());
+    }
 }
