@@ -190,17 +190,7 @@ impl Forest {
         id: StreamId,
     ) -> Result<Forest> {
         let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
-        if params.n_trees == 0 {
-            return Err(Error::invalid("a forest needs at least one tree"));
-        }
-        let max_features = params.max_features_for(n_features);
-        let trees: Vec<Tree> = (0..params.n_trees)
-            .into_par_iter()
-            .map(|t| {
-                let mut rng = id.rng(Purpose::Forest, t as u64);
-                TreeBuilder::new(&data, max_features).build(&mut rng)
-            })
-            .collect();
+        let trees = grow_trees(&data, params, id, |builder, rng| builder.build(rng))?;
         Ok(Forest {
             n_features,
             n_classes,
@@ -225,9 +215,6 @@ impl Forest {
         queries: &[f64],
     ) -> Result<Vec<Vec<f64>>> {
         let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
-        if params.n_trees == 0 {
-            return Err(Error::invalid("a forest needs at least one tree"));
-        }
         if !queries.len().is_multiple_of(n_features) {
             return Err(Error::invalid(format!(
                 "forest: {} query values for rows of {n_features} features",
@@ -238,14 +225,9 @@ impl Forest {
             .iter()
             .map(|&v| tree_input(v, params.missing))
             .collect();
-        let max_features = params.max_features_for(n_features);
-        let per_tree: Vec<Vec<f64>> = (0..params.n_trees)
-            .into_par_iter()
-            .map(|t| {
-                let mut rng = id.rng(Purpose::Forest, t as u64);
-                TreeBuilder::new(&data, max_features).leaf_values_of(&mut rng, &q32)
-            })
-            .collect();
+        let per_tree = grow_trees(&data, params, id, |builder, rng| {
+            builder.leaf_values_of(rng, &q32)
+        })?;
         // Summed in tree order and divided as `predict_proba` does, for the same bits.
         let n = params.n_trees as f64;
         Ok((0..queries.len() / n_features)
@@ -322,6 +304,29 @@ impl Forest {
         }
         sum
     }
+}
+
+/// Runs `grow` for every tree, in parallel: tree t draws its bootstrap and split
+/// features from `id.rng(Purpose::Forest, t)`.
+fn grow_trees<T: Send>(
+    data: &Prepared,
+    params: &ForestParams,
+    id: StreamId,
+    grow: impl Fn(TreeBuilder, &mut ChaCha8Rng) -> T + Sync,
+) -> Result<Vec<T>> {
+    if params.n_trees == 0 {
+        return Err(Error::invalid("a forest needs at least one tree"));
+    }
+    let max_features = params.max_features_for(data.n_features);
+    Ok((0..params.n_trees)
+        .into_par_iter()
+        .map(|t| {
+            grow(
+                TreeBuilder::new(data, max_features),
+                &mut id.rng(Purpose::Forest, t as u64),
+            )
+        })
+        .collect())
 }
 
 /// The training set as the trees see it: per feature, every row's rank among the

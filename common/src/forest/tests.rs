@@ -30,7 +30,7 @@ fn messy(n: usize, n_features: usize, n_classes: usize, seed: u64) -> (Vec<f64>,
 
 /// scikit-learn's tree building written out literally (f64 weights, per-node sort of
 /// the f32 values, Gini proxy −w_r·g_r − w_l·g_l), as the independent reference of
-/// the rank-based builder.
+/// the rank-based builder; only its random draws come from the per-node streams.
 struct Naive<'a> {
     x: &'a [f32],
     n_features: usize,
