@@ -102,6 +102,12 @@ struct Tree {
     importances: Vec<f64>,
 }
 
+/// A leaf's class weights as stored: they fit u32, being below n < 2^21
+/// (`Prepared::new`).
+fn leaf_weights(counts: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    counts.iter().map(|&c| c as u32)
+}
+
 /// Leaf values from leaf class weights: each leaf's weights over their sum.
 fn leaf_values(weights: &[u32], n_classes: usize) -> Vec<f64> {
     weights
@@ -524,8 +530,7 @@ impl Queries<'_> {
 
     /// The queries of a range have reached the leaf with these class weights.
     fn reach_leaf(&mut self, (start, end): (usize, usize), counts: &[u64]) {
-        // Class weights are below n < 2^21 (`Prepared::new`).
-        let weights: Vec<u32> = counts.iter().map(|&c| c as u32).collect();
+        let weights: Vec<u32> = leaf_weights(counts).collect();
         let value = leaf_values(&weights, self.n_classes);
         for &row in &self.order[start..end] {
             let at = row as usize * self.n_classes;
@@ -738,9 +743,8 @@ impl<'a> TreeBuilder<'a> {
                 match queries.as_deref_mut() {
                     Some(q) => q.reach_leaf(p.queries, &self.counts),
                     None => {
-                        // Class weights are below n < 2^21 (`Prepared::new`).
                         let leaf = (self.weights.len() / data.n_classes) as u32;
-                        self.weights.extend(self.counts.iter().map(|&c| c as u32));
+                        self.weights.extend(leaf_weights(&self.counts));
                         self.nodes.push(Node {
                             feature: LEAF,
                             left: leaf,
