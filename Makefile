@@ -4,7 +4,8 @@
 # outputs atomically: temporary file, then rename).
 #
 #   make                       classify FIELD (default ngc3532) from its raw inputs,
-#                              every (E(B-V) bin, replica) a target of its own
+#                              every (E(B-V) bin, replica) a target of its own; ends
+#                              with the field's page (classified.html) and DS9 regions
 #   make crossmatch            fechner | xmatch for the three example fields
 #   make fused                 the same classification in one process (`classify`);
 #                              byte-identical to the pipe path for the same SEED
@@ -60,6 +61,8 @@ CTSCORE     ?= $(BIN)/ctscore
 CLASSIFY    ?= $(BIN)/classify
 LOOCV       ?= $(BIN)/loocv
 PLOT        ?= $(BIN)/plot
+REPORT      ?= $(BIN)/report
+REGIONS     ?= $(BIN)/regions
 
 FIELDS   := ngc3532 ic2395 3fgl_j1306
 CATALOGS := gaia 2mass allwise catwise unwise
@@ -148,7 +151,14 @@ $(F)/replicas.csv: $(PREDICTIONS)
 $(F)/classified.csv: $(F)/replicas.csv $(F)/ebv.csv $(TOOLS)
 	$(CTSCORE) --join $(F)/ebv.csv -o $@ $<
 
-field: $(F)/classified.csv
+# What people look at: the field's page, and its DS9 regions (every source; CT >= cut).
+$(F)/classified.html: $(F)/classified.csv $(TOOLS)
+	$(REPORT) --ct-cut $(CT_CUT) -o $@ $<
+
+$(F)/classified.reg: $(F)/classified.csv $(TOOLS)
+	$(REGIONS) --ct-cut $(CT_CUT) --confident $(F)/classified_ct.reg -o $@ $<
+
+field: $(F)/classified.csv $(F)/classified.html $(F)/classified.reg
 	@$(CTSCORE) --aggregated --report --ct-cut $(CT_CUT) $< > /dev/null
 
 # --- Fused path: all bins and replicas in one process --------------------------------

@@ -92,16 +92,7 @@ fn main() -> std::process::ExitCode {
 
 /// An SVG to a file (atomically) or to standard output.
 fn emit(output: Option<&Path>, svg: &str) -> Result<()> {
-    match output {
-        Some(p) if p.as_os_str() != "-" => plot::write_svg(p, svg),
-        _ => {
-            use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(svg.as_bytes())
-                .map_err(|e| Error::io("<stdout>", e))
-        }
-    }
+    common::table::write_output(output, svg.as_bytes())
 }
 
 fn scored(

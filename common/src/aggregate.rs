@@ -103,6 +103,19 @@ pub fn confidence_threshold(mean: &[f64; 8], std: &[f64; 8], class: usize) -> f6
     ct
 }
 
+/// CT as people read it (figure titles, region labels, pages): two decimals, and
+/// scientific notation for the 1e5-scale values of the zero-scatter rule (spec 8);
+/// `?` for a missing CT.
+pub fn display_ct(ct: f64) -> String {
+    if ct.is_nan() {
+        "?".to_string()
+    } else if ct.abs() >= 1e3 {
+        format!("{ct:.3e}")
+    } else {
+        format!("{ct:.2}")
+    }
+}
+
 /// Quantile of sorted values with linear interpolation between order statistics at
 /// position q (n - 1) (numpy/pandas default, spec 8). NaN for no values.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {

@@ -8,6 +8,27 @@ pub const CLASSES: [&str; N_CLASSES] = [
     "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
 ];
 
+/// One colour per class (sRGB, by class index), the same in every figure, region file
+/// and page, so that a class looks alike everywhere: distinguishable and print-safe.
+pub const CLASS_COLORS: [(u8, u8, u8); N_CLASSES] = [
+    (31, 119, 180),  // AGN
+    (255, 127, 14),  // CV
+    (44, 160, 44),   // HM-STAR
+    (214, 39, 40),   // HMXB
+    (148, 103, 189), // LM-STAR
+    (140, 86, 75),   // LMXB
+    (227, 119, 194), // NS
+    (23, 190, 207),  // YSO
+];
+
+/// The colour of a source without a classification.
+pub const NO_CLASS_COLOR: (u8, u8, u8) = (128, 128, 128);
+
+/// A colour as `#rrggbb` (DS9, HTML and SVG all read it).
+pub fn hex_color((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
 /// The index of a class label. `NS_BIN` (non-accreting binaries with pulsars) is
 /// relabelled `LMXB` before anything else, as the authors do (spec, conventions).
 pub fn class_index(label: &str) -> Option<usize> {
@@ -50,5 +71,7 @@ mod tests {
         assert_eq!(class_index(" YSO "), Some(7));
         assert_eq!(class_index("QSO"), None);
         assert_eq!(argmax(&[0.2, 0.4, 0.4]), 1);
+        assert_eq!(hex_color(CLASS_COLORS[0]), "#1f77b4");
+        assert_eq!(hex_color(NO_CLASS_COLOR), "#808080");
     }
 }

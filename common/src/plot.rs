@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::aggregate::{Q_2SIG, Summary, quantile};
-use crate::classes::{CLASSES, N_CLASSES};
+use crate::classes::{CLASS_COLORS, CLASSES, N_CLASSES};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Counts};
 use crate::table::Reader;
@@ -19,17 +19,10 @@ use crate::table::Reader;
 /// NS, YSO (spec conventions).
 pub const DISPLAY_ORDER: [usize; N_CLASSES] = [0, 1, 2, 4, 3, 5, 6, 7];
 
-/// One colour per class (by class index), distinguishable and print-safe.
-const CLASS_COLORS: [RGBColor; N_CLASSES] = [
-    RGBColor(31, 119, 180),  // AGN
-    RGBColor(255, 127, 14),  // CV
-    RGBColor(44, 160, 44),   // HM-STAR
-    RGBColor(214, 39, 40),   // HMXB
-    RGBColor(148, 103, 189), // LM-STAR
-    RGBColor(140, 86, 75),   // LMXB
-    RGBColor(227, 119, 194), // NS
-    RGBColor(23, 190, 207),  // YSO
-];
+fn class_color(c: usize) -> RGBColor {
+    let (r, g, b) = CLASS_COLORS[c];
+    RGBColor(r, g, b)
+}
 
 fn de<E: std::fmt::Debug>(e: E) -> Error {
     Error::invalid(format!("drawing the figure failed: {e:?}"))
@@ -219,7 +212,7 @@ pub fn replicas_figure(source: &str, samples: &[[f64; 8]]) -> Result<String> {
             CLASSES[s.class],
             s.class_prob,
             s.e_class_prob,
-            fmt_ct(s.ct)
+            crate::aggregate::display_ct(s.ct)
         );
         let mut chart = ChartBuilder::on(&root)
             .caption(title, font(17))
@@ -246,7 +239,7 @@ pub fn replicas_figure(source: &str, samples: &[[f64; 8]]) -> Result<String> {
             let x = slot as f64 + 0.5;
             let (q1, med, q3) = (quantile(&v, 0.25), quantile(&v, 0.5), quantile(&v, 0.75));
             let (lo, hi) = (quantile(&v, Q_2SIG.0), quantile(&v, Q_2SIG.1));
-            let color = CLASS_COLORS[c];
+            let color = class_color(c);
             let plot_err = |e| de(e);
             chart
                 .draw_series([
@@ -287,14 +280,6 @@ pub fn replicas_figure(source: &str, samples: &[[f64; 8]]) -> Result<String> {
         root.present().map_err(de)?;
     }
     Ok(buf)
-}
-
-fn fmt_ct(ct: f64) -> String {
-    if ct >= 1e3 {
-        format!("{ct:.3e}")
-    } else {
-        format!("{ct:.2}")
-    }
 }
 
 /// Reads a CSV `feature,importance` (other columns ignored).
@@ -438,7 +423,7 @@ pub fn roc_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
             .map_err(de)?;
         for &c in &DISPLAY_ORDER {
             let Some(curve) = &curves[c] else { continue };
-            let color = CLASS_COLORS[c];
+            let color = class_color(c);
             let auc = metrics::trapezoid(&curve.fpr, &curve.tpr);
             chart
                 .draw_series(LineSeries::new(
@@ -475,6 +460,259 @@ pub fn roc_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
         root.present().map_err(de)?;
     }
     Ok(buf)
+}
+
+/// One source of a sky plot.
+#[derive(Debug, Clone)]
+pub struct SkyPoint<'a> {
+    pub name: &'a str,
+    /// ICRS degrees.
+    pub ra: f64,
+    pub dec: f64,
+    pub class: Option<usize>,
+    pub ct: f64,
+    /// Where the point links to (`#src-3` for a row of the page), if anywhere.
+    pub link: Option<String>,
+}
+
+/// A step of 1, 2 or 5 times a power of ten giving about `n` intervals over `span`.
+fn nice_step(span: f64, n: f64) -> f64 {
+    let raw = (span / n).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    mag * if f < 1.5 {
+        1.0
+    } else if f < 3.5 {
+        2.0
+    } else if f < 7.5 {
+        5.0
+    } else {
+        10.0
+    }
+}
+
+/// Tick values (multiples of `step`) within [lo, hi], and the decimals their labels need.
+fn ticks(lo: f64, hi: f64) -> (Vec<f64>, usize) {
+    let step = nice_step(hi - lo, 5.0);
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    ((first..=last).map(|k| k as f64 * step).collect(), decimals)
+}
+
+/// The sources on the sky, coloured by Class: filled when the classification is
+/// confident (CT >= cut), open otherwise, grey without a class. Right ascension grows
+/// to the left (east left, as on the sky) around the sources' circular mean, so that a
+/// field across RA = 0 stays in one piece; the RA axis is shrunk by cos(Dec) of the
+/// field centre so that the field keeps its shape. Each point carries a tooltip (name,
+/// Class, CT) and, when given, a link.
+pub fn sky_figure(points: &[SkyPoint], ct_cut: f64) -> Result<String> {
+    use std::fmt::Write;
+    if points.is_empty() {
+        return Err(Error::invalid("no sources to plot on the sky"));
+    }
+    let (sx, sy) = points.iter().fold((0.0, 0.0), |(x, y), p| {
+        (x + p.ra.to_radians().cos(), y + p.ra.to_radians().sin())
+    });
+    let ra0 = sy.atan2(sx).to_degrees().rem_euclid(360.0);
+    let dra = |ra: f64| (ra - ra0 + 180.0).rem_euclid(360.0) - 180.0;
+    let (dec_lo, dec_hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.dec), hi.max(p.dec))
+        });
+    let cos0 = ((dec_lo + dec_hi) / 2.0).to_radians().cos().max(0.05);
+    let (ra_lo, ra_hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(dra(p.ra)), hi.max(dra(p.ra)))
+        });
+    // At least an arcminute across, 6% padding on every side.
+    let pad = |lo: f64, hi: f64, scale: f64| {
+        let span = ((hi - lo) * scale).max(1.0 / 60.0);
+        let mid = (hi + lo) / 2.0 * scale;
+        (mid - 0.56 * span, mid + 0.56 * span)
+    };
+    let (x_lo, x_hi) = pad(ra_lo, ra_hi, cos0);
+    let (y_lo, y_hi) = pad(dec_lo, dec_hi, 1.0);
+    let scale = (560.0 / (x_hi - x_lo)).min(560.0 / (y_hi - y_lo));
+    let (pw, ph) = ((x_hi - x_lo) * scale, (y_hi - y_lo) * scale);
+    let (left, top, bottom, legend) = (80.0, 40.0, 56.0, 190.0);
+    let (w, h) = (left + pw + 20.0 + legend, top + ph + bottom);
+    // East (larger RA) to the left.
+    let px = |dra: f64| left + (x_hi - dra * cos0) * scale;
+    let py = |dec: f64| top + (y_hi - dec) * scale;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="sans-serif" font-size="12" role="img" aria-label="sky plot of the sources coloured by Class">"#
+    );
+    let _ = write!(
+        svg,
+        r#"<rect width="100%" height="100%" fill="white"/><text x="{:.1}" y="22" font-size="16" text-anchor="middle">Sources on the sky by Class (N = {})</text>"#,
+        left + pw / 2.0,
+        points.len()
+    );
+    let _ = write!(
+        svg,
+        r##"<rect x="{left}" y="{top}" width="{pw:.1}" height="{ph:.1}" fill="none" stroke="#444"/>"##
+    );
+    let (ra_ticks, ra_dec) = ticks(-x_hi / cos0, -x_lo / cos0);
+    for t in ra_ticks {
+        // The tick is at RA offset -t... as x = -dra cos0 runs left to right.
+        let x = px(-t);
+        let ra = (ra0 - t).rem_euclid(360.0);
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#444"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{ra:.ra_dec$}</text>"##,
+            top + ph,
+            top + ph + 5.0,
+            top + ph + 19.0
+        );
+    }
+    let (dec_ticks, dec_dec) = ticks(y_lo, y_hi);
+    for t in dec_ticks {
+        let y = py(t);
+        let _ = write!(
+            svg,
+            r##"<line x1="{:.1}" y1="{y:.1}" x2="{left}" y2="{y:.1}" stroke="#444"/><text x="{:.1}" y="{:.1}" text-anchor="end">{t:.dec_dec$}</text>"##,
+            left - 5.0,
+            left - 8.0,
+            y + 4.0
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">RA (deg, ICRS; east to the left)</text><text transform="translate(18 {:.1}) rotate(-90)" text-anchor="middle">Dec (deg)</text>"#,
+        left + pw / 2.0,
+        top + ph + 42.0,
+        top + ph / 2.0
+    );
+    // Confident points last, so that they are drawn on top.
+    let mut order: Vec<&SkyPoint> = points.iter().collect();
+    order.sort_by_key(|p| p.class.is_some() && p.ct >= ct_cut);
+    for p in order {
+        let color = crate::classes::hex_color(
+            p.class
+                .map_or(crate::classes::NO_CLASS_COLOR, |c| CLASS_COLORS[c]),
+        );
+        let confident = p.class.is_some() && p.ct >= ct_cut;
+        let fill = if confident { color.as_str() } else { "white" };
+        let label = match p.class {
+            Some(c) => format!(
+                "{}: {}, CT = {}",
+                p.name,
+                CLASSES[c],
+                crate::aggregate::display_ct(p.ct)
+            ),
+            None => format!("{}: no class", p.name),
+        };
+        let circle = format!(
+            r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{fill}" stroke="{color}" stroke-width="2"><title>{}</title></circle>"#,
+            px(dra(p.ra)),
+            py(p.dec),
+            crate::html::escape(&label)
+        );
+        match &p.link {
+            Some(href) => {
+                let _ = write!(
+                    svg,
+                    r#"<a href="{}">{circle}</a>"#,
+                    crate::html::escape(href)
+                );
+            }
+            None => svg.push_str(&circle),
+        }
+    }
+    // Legend: the classes present, with counts.
+    let lx = left + pw + 24.0;
+    let mut ly = top + 8.0;
+    let mut counts = [0usize; N_CLASSES];
+    let mut none = 0;
+    for p in points {
+        match p.class {
+            Some(c) => counts[c] += 1,
+            None => none += 1,
+        }
+    }
+    let mut entry = |color: String, text: String| {
+        let _ = write!(
+            svg,
+            r#"<circle cx="{:.1}" cy="{ly:.1}" r="5" fill="{color}" stroke="{color}" stroke-width="2"/><text x="{:.1}" y="{:.1}">{text}</text>"#,
+            lx + 6.0,
+            lx + 18.0,
+            ly + 4.0
+        );
+        ly += 20.0;
+    };
+    for &c in &DISPLAY_ORDER {
+        if counts[c] > 0 {
+            entry(
+                crate::classes::hex_color(CLASS_COLORS[c]),
+                format!("{} ({})", CLASSES[c], counts[c]),
+            );
+        }
+    }
+    if none > 0 {
+        entry(
+            crate::classes::hex_color(crate::classes::NO_CLASS_COLOR),
+            format!("no class ({none})"),
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{lx:.1}" y="{:.1}">filled: CT &#8805; {}</text><text x="{lx:.1}" y="{:.1}">open: CT &lt; {}</text></svg>"#,
+        ly + 12.0,
+        fmt_cut(ct_cut),
+        ly + 30.0,
+        fmt_cut(ct_cut)
+    );
+    Ok(svg)
+}
+
+fn fmt_cut(ct_cut: f64) -> String {
+    crate::table::fmt_f64(ct_cut)
+}
+
+/// A source's class probabilities as a small bar chart: one bar per class in display
+/// order, its height the mean P, an error bar of ± e_P (clipped to [0, 1]), a tooltip
+/// per bar with the numbers.
+pub fn probability_bars(s: &Summary) -> String {
+    use std::fmt::Write;
+    const BAR: f64 = 12.0;
+    const H: f64 = 36.0;
+    let y = |p: f64| 2.0 + H * (1.0 - p.clamp(0.0, 1.0));
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"#,
+        w = BAR * N_CLASSES as f64 + 2.0,
+        h = H + 4.0
+    );
+    for (slot, &c) in DISPLAY_ORDER.iter().enumerate() {
+        let (p, e) = (s.mean[c], s.std[c]);
+        let x = 1.0 + slot as f64 * BAR;
+        let _ = write!(
+            svg,
+            r##"<g><title>{}: P = {:.3} &#177; {:.3}</title><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#000"/></g>"##,
+            CLASSES[c],
+            p,
+            e,
+            x + 1.0,
+            y(p),
+            BAR - 2.0,
+            H + 2.0 - y(p),
+            crate::classes::hex_color(CLASS_COLORS[c]),
+            x + BAR / 2.0,
+            y(p - e),
+            x + BAR / 2.0,
+            y(p + e)
+        );
+    }
+    svg.push_str(&format!(
+        r##"<line x1="0" y1="{b}" x2="{w}" y2="{b}" stroke="#888"/></svg>"##,
+        b = H + 2.0,
+        w = BAR * N_CLASSES as f64 + 2.0
+    ));
+    svg
 }
 
 /// Reads an aggregated table (ctscore or loocv output: P_, e_P_, Class, CT and the
@@ -545,5 +783,79 @@ mod tests {
         assert!(imp.contains("HR_ms") && imp.contains("random"));
         assert!(summarize(&[]).ct.is_nan());
         assert!(roc_figure(&[0, 0], &sums).is_err());
+    }
+
+    #[test]
+    fn sky_ticks_are_round_and_inside() {
+        assert_eq!(nice_step(0.1, 5.0), 0.02);
+        assert_eq!(nice_step(7.0, 5.0), 1.0);
+        assert_eq!(nice_step(9.0, 5.0), 2.0);
+        let (t, d) = ticks(196.57, 196.71);
+        assert_eq!(d, 2);
+        assert_eq!(t.len(), 7);
+        assert!((t[0] - 196.58).abs() < 1e-9 && (t[6] - 196.70).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sky_points_east_left_across_ra_zero_with_escaped_tooltips() {
+        let pts = [
+            SkyPoint {
+                name: "east <&>",
+                ra: 0.05,
+                dec: 1.0,
+                class: Some(0),
+                ct: 3.0,
+                link: Some("#src-0".into()),
+            },
+            SkyPoint {
+                name: "west",
+                ra: 359.95,
+                dec: 1.0,
+                class: None,
+                ct: f64::NAN,
+                link: None,
+            },
+        ];
+        let svg = sky_figure(&pts, 2.0).unwrap();
+        assert!(
+            svg.contains("<title>east &lt;&amp;&gt;: AGN, CT = 3.00</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains(r##"<a href="#src-0">"##));
+        // Across RA = 0 the field is 0.1 deg wide, not 360; east (RA 0.05) is left.
+        let cx = |name: &str| -> f64 {
+            let at = svg.find(&format!("<title>{name}")).unwrap();
+            let c = svg[..at].rfind("cx=\"").unwrap() + 4;
+            svg[c..].split('"').next().unwrap().parse().unwrap()
+        };
+        assert!(cx("east") < cx("west"));
+        assert!(
+            cx("west") - cx("east") > 300.0,
+            "{} {}",
+            cx("east"),
+            cx("west")
+        );
+        assert!(svg.contains(r##"fill="#1f77b4" stroke="#1f77b4""##));
+        assert!(svg.contains(r##"fill="white" stroke="#808080""##));
+    }
+
+    #[test]
+    fn bars_carry_probabilities_and_errors() {
+        let mut p = [0.0; 8];
+        p[3] = 0.75;
+        p[0] = 0.25;
+        let mut e = [0.0; 8];
+        e[3] = 0.5;
+        let svg = probability_bars(&from_moments(p, e));
+        assert!(
+            svg.contains("<title>HMXB: P = 0.750 &#177; 0.500</title>"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("<rect").count(), 8);
+        // HMXB is the fifth bar (display order); its error bar is clipped at P = 1.
+        assert!(
+            svg.contains(r#"x1="55.0" y1="29.0" x2="55.0" y2="2.0""#),
+            "{svg}"
+        );
     }
 }

@@ -6,8 +6,13 @@ use std::fmt::Write;
 
 use crate::classes::{CLASSES, N_CLASSES};
 
-/// `classes[i]`/`ct[i]` are None for a source without a classification.
-pub fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64) -> String {
+/// Sources per class, all and confident (CT >= cut); `classes[i]`/`ct[i]` are None for
+/// a source without a classification.
+pub fn class_counts(
+    classes: &[Option<usize>],
+    ct: &[Option<f64>],
+    ct_cut: f64,
+) -> ([usize; N_CLASSES], [usize; N_CLASSES]) {
     let mut all = [0usize; N_CLASSES];
     let mut confident = [0usize; N_CLASSES];
     for (c, t) in classes.iter().zip(ct) {
@@ -18,6 +23,12 @@ pub fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64)
             }
         }
     }
+    (all, confident)
+}
+
+/// The summary as text: sources per class, all and CT >= cut.
+pub fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64) -> String {
+    let (all, confident) = class_counts(classes, ct, ct_cut);
     let n: usize = all.iter().sum();
     let n_conf: usize = confident.iter().sum();
     let mut s = String::new();

@@ -30,6 +30,8 @@ pub fn bin(tool: &str) -> PathBuf {
         "plot" => env!("CARGO_BIN_EXE_plot").into(),
         "ebvbins" => env!("CARGO_BIN_EXE_ebvbins").into(),
         "synth" => env!("CARGO_BIN_EXE_synth").into(),
+        "regions" => env!("CARGO_BIN_EXE_regions").into(),
+        "report" => env!("CARGO_BIN_EXE_report").into(),
         other => panic!("unknown tool {other}"),
     }
 }
