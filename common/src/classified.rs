@@ -39,7 +39,11 @@ impl Classified {
     /// Class and CT are taken when present (else recomputed, spec 8), CSCv2_PU and the
     /// `truth` column when present.
     pub fn read(path: Option<&Path>, truth: &str) -> Result<Classified> {
-        let mut reader = Reader::open(path)?;
+        Self::from_reader(Reader::open(path)?, truth)
+    }
+
+    /// [`Classified::read`] from an open table.
+    pub fn from_reader(mut reader: Reader, truth: &str) -> Result<Classified> {
         let header = Arc::clone(reader.header());
         let name = header.require(NAME)?;
         let ra = header.require(RA)?;
@@ -98,41 +102,34 @@ impl Classified {
     }
 }
 
+/// A classified table in memory for the unit tests: name, RA, Dec, PU, P_ x8, e_P_ x8,
+/// CT, then `extra` columns; the file is called `t.csv`.
+#[cfg(test)]
+pub(crate) fn test_table(extra: &[&str], rows: &[&str]) -> Result<Classified> {
+    use crate::classes::{prob_columns, prob_error_columns};
+    let mut head: Vec<String> = [NAME, RA, DEC, PU].map(String::from).to_vec();
+    head.extend(prob_columns());
+    head.extend(prob_error_columns());
+    head.push("CT".into());
+    head.extend(extra.iter().map(|s| s.to_string()));
+    let text = head.join(",") + "\n" + &rows.join("\n") + "\n";
+    let reader = Reader::from_reader("t.csv", Box::new(std::io::Cursor::new(text)))?;
+    Classified::from_reader(reader, crate::schema::TRUE_CLASS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classes::{prob_columns, prob_error_columns};
-
-    fn table(rows: &[&str]) -> String {
-        let mut head = vec!["CSCv2_name", "CSCv2_RA", "CSCv2_DEC", "CSCv2_PU"]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>();
-        head.extend(prob_columns());
-        head.extend(prob_error_columns());
-        head.push("CT".into());
-        let mut s = head.join(",") + "\n";
-        for r in rows {
-            s += r;
-            s += "\n";
-        }
-        s
-    }
-
-    fn read(text: String) -> Result<Classified> {
-        let dir = std::env::temp_dir().join(format!("classified-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(format!("t{}.csv", text.len()));
-        std::fs::write(&p, text).unwrap();
-        Classified::read(Some(&p), "True_Class")
-    }
 
     #[test]
     fn keeps_every_row_and_recomputes_class() {
-        let c = read(table(&[
-            "a,10.5,-60.25,0.79,0.9,0.1,0,0,0,0,0,0,0.01,0.01,0,0,0,0,0,0,39.5",
-            "b,11,-61,,,,,,,,,,,,,,,,,,",
-        ]))
+        let c = test_table(
+            &[],
+            &[
+                "a,10.5,-60.25,0.79,0.9,0.1,0,0,0,0,0,0,0.01,0.01,0,0,0,0,0,0,39.5",
+                "b,11,-61,,,,,,,,,,,,,,,,,,",
+            ],
+        )
         .unwrap();
         assert_eq!(c.sources.len(), 2);
         let a = &c.sources[0];
@@ -145,15 +142,15 @@ mod tests {
 
     #[test]
     fn bad_cells_are_located() {
-        let e = read(table(&["a,400,0,1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1"])).unwrap_err();
+        let e = test_table(&[], &["a,400,0,1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1"]).unwrap_err();
         assert!(
             e.to_string()
-                .contains(":2: column 2 (CSCv2_RA): right ascension"),
+                .contains("t.csv:2: column 2 (CSCv2_RA): right ascension"),
             "{e}"
         );
-        let e = read(table(&["a,4,0,-1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1"])).unwrap_err();
+        let e = test_table(&[], &["a,4,0,-1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1"]).unwrap_err();
         assert!(e.to_string().contains(":2: column 4 (CSCv2_PU)"), "{e}");
-        let e = read(table(&[])).unwrap_err();
+        let e = test_table(&[], &[]).unwrap_err();
         assert!(e.to_string().contains("no sources"), "{e}");
     }
 }

@@ -87,21 +87,10 @@ pub fn ds9_regions(table: &Classified, selection: Selection) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classes::{prob_columns, prob_error_columns};
+    use crate::classified::test_table;
 
     fn classified(rows: &[&str]) -> Classified {
-        let mut head: Vec<String> = ["CSCv2_name", "CSCv2_RA", "CSCv2_DEC", "CSCv2_PU"]
-            .map(String::from)
-            .to_vec();
-        head.extend(prob_columns());
-        head.extend(prob_error_columns());
-        head.push("CT".into());
-        let text = head.join(",") + "\n" + &rows.join("\n") + "\n";
-        let dir = std::env::temp_dir().join(format!("regions-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(format!("f{}.csv", text.len()));
-        std::fs::write(&p, text).unwrap();
-        Classified::read(Some(&p), "True_Class").unwrap()
+        test_table(&[], rows).unwrap()
     }
 
     #[test]
