@@ -6,19 +6,26 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::aggregate::{summarize, summary_cells, summary_columns};
-use common::field::{FieldOptions, classify_field};
+use common::bins::ebv_bins;
+use common::field::{FieldOptions, classify_units, field_plan, field_samples};
+use common::plan::Unit;
 use common::progress::Progress;
-use common::redden::{EBV_BIN_WIDTH, check_bin_width, ebv_cells, lookup_ebv};
-use common::report::{class_summary, training_overlap};
-use common::schema::{DEC, EBV, EBV_BIN, NAME, RA, TRUE_CLASS};
+use common::redden::lookup_ebv;
+use common::report::classified_report;
+use common::results::{write_classified, write_classify_replicas, write_classify_unit};
+use common::schema::{DEC, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
+use common::shard::{file_identity, run_options, table_identity, write_shard};
 use common::sources::Sources;
-use common::table::{Table, Writer, fmt_num};
+use common::table::{Table, Writer};
 use common::{Error, data};
 
+#[path = "shared/bin_args.rs"]
+mod bin_args;
 #[path = "shared/replica_args.rs"]
 mod replica_args;
+#[path = "shared/shard_args.rs"]
+mod shard_args;
 
 #[derive(Parser)]
 #[command(
@@ -31,23 +38,27 @@ aggregated per source with the confidence threshold CT. Writes the input table w
 `ebv_bin`, P_<class>, e_P_<class>, Class, Class_prob, e_Class_prob and CT appended; a \
 summary goes to stderr. Identical, byte for byte, to the make pipeline of the same seed.",
     after_help = "Example:\n  fechner per.csv | xmatch --gaia gaia.csv --2mass 2mass.csv | classify --mc 100 -o classified.csv\n  \
-classify --mc 1000 --seed 7 examples/hess/hess_fields.csv -o hess_classified.csv"
+classify --mc 1000 --seed 7 examples/hess/hess_fields.csv -o hess_classified.csv\n  \
+classify --mc 4 --plan --shards 3 examples/3fgl_j1306/reference/fused.csv > plan.csv\n  \
+for i in 1 2 3; do classify --mc 4 --shard $i/3 examples/3fgl_j1306/reference/fused.csv -o s$i.csv; done\n  \
+ctscore --merge s1.csv s2.csv s3.csv --join examples/3fgl_j1306/reference/fused.csv -o classified.csv"
 )]
 struct Args {
     /// Sources to classify (default: stdin).
     file: Option<PathBuf>,
     #[command(flatten)]
     replica: replica_args::ReplicaArgs,
-    /// Width of the E(B-V) bins in mag (spec 3.6).
-    #[arg(long, default_value_t = EBV_BIN_WIDTH)]
-    bin_width: f64,
+    #[command(flatten)]
+    bins: bin_args::BinArgs,
+    #[command(flatten)]
+    shards: shard_args::ShardArgs,
     /// Training set (default: the embedded 2,941-source TD).
     #[arg(long)]
     training_set: Option<PathBuf>,
     /// E(B-V) map (HEALPix FITS; default: the embedded SFD map).
     #[arg(long)]
     map: Option<PathBuf>,
-    /// Also write every replica's probabilities (CSCv2_name, ebv_bin, replica, P_<class>).
+    /// Also write every replica's probabilities (CSCv2_name, ebv, ebv_bin, replica, P_<class>).
     #[arg(long)]
     replicas_out: Option<PathBuf>,
     /// CT cut of the summary.
@@ -62,6 +73,8 @@ fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("classify", || {
         args.replica.init_threads()?;
+        let shard = args.shards.shard()?;
+        let binning = args.bins.binning()?;
         let table = Table::read(args.file.as_deref())?;
         if table.is_empty() {
             return Err(Error::file(table.header.file(), "no sources to classify"));
@@ -70,82 +83,101 @@ fn main() -> ExitCode {
         let td_table = data::training_set_table(args.training_set.as_deref())?;
         let td = Sources::from_table(&td_table, Some(TRUE_CLASS))?;
         let map = SfdMap::open(args.map.as_deref())?;
-        check_bin_width(args.bin_width)?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
 
         let opts = FieldOptions {
             replicas: args.replica.replicas,
             seed: args.replica.seed,
-            bin_width: args.bin_width,
+            binning,
             replica: args.replica.options(),
         };
-        let bins = common::bins::ebv_bins(&ebv, opts.bin_width);
-        let progress = Progress::new(
-            (bins.len() * opts.replicas) as u64,
-            "classify",
-            args.replica.quiet,
-        );
-        let result = classify_field(
-            &td,
-            &field,
-            &ebv,
-            &Absorption::embedded()?,
-            &opts,
-            &progress,
-        )?;
+        let bins = ebv_bins(&ebv, &opts.binning);
+        let plan = field_plan(&bins, opts.replicas);
+        if args.shards.plan {
+            let shards = args.shards.shards as usize;
+            let mut w = Writer::create(args.output.as_deref())?;
+            plan.write(shards, &mut w)?;
+            w.finish()?;
+            eprint!("{}", plan.summary(shards, rayon::current_num_threads()));
+            return Ok(());
+        }
+        let units: Vec<Unit> = match shard {
+            Some(s) => plan.shard_units(s),
+            None => plan.units().collect(),
+        };
+        let progress = Progress::new(units.len() as u64, "classify", args.replica.quiet);
+        let absorption = Absorption::embedded()?;
+        let results = classify_units(&td, &field, &bins, &units, &absorption, &opts, &progress)?;
         progress.finish();
 
-        let mut new_columns = vec![EBV.to_string(), EBV_BIN.to_string()];
-        new_columns.extend(summary_columns());
-        let names: Vec<&str> = new_columns.iter().map(String::as_str).collect();
-        let layout = table.header.extended(&names)?;
-        let mut out = Writer::create(args.output.as_deref())?;
-        out.write_row(&layout.names)?;
-        let mut classes = Vec::with_capacity(table.len());
-        let mut cts = Vec::with_capacity(table.len());
-        for (i, row) in table.rows.iter().enumerate() {
-            let summary = summarize(&result.samples[i]);
-            let mut values = ebv_cells(ebv[i], opts.bin_width).to_vec();
-            values.extend(summary_cells(&summary));
-            out.write_row(layout.row(&row.record, &values))?;
-            classes.push(Some(summary.class));
-            cts.push(Some(summary.ct));
-        }
-        out.finish()?;
-
-        if let Some(path) = &args.replicas_out {
-            let mut w = Writer::create(Some(path))?;
-            let mut header = vec![NAME.to_string(), EBV_BIN.to_string(), "replica".to_string()];
-            header.extend(common::classes::prob_columns());
-            w.write_row(&header)?;
-            for bin in &result.bins {
-                for r in 0..opts.replicas {
-                    for &row in &bin.rows {
-                        let mut cells = vec![
-                            field.names[row].clone(),
-                            bin.index.to_string(),
-                            r.to_string(),
-                        ];
-                        cells.extend(result.samples[row][r].iter().map(|p| fmt_num(Some(*p))));
-                        w.write_row(&cells)?;
+        if let Some(shard) = shard {
+            let (flag, value) = opts.binning.option();
+            let options = run_options(opts.seed, opts.replicas, &opts.replica)
+                .with(flag, value)
+                .with("training_set", table_identity(&td_table))
+                .with("input", table_identity(&table))
+                .with("map", file_identity(args.map.as_deref())?);
+            write_shard(
+                args.output.as_deref(),
+                plan.study,
+                shard,
+                &options,
+                &plan,
+                |w| {
+                    let mut n = 0;
+                    for (u, probs) in units.iter().zip(&results) {
+                        let bin = &bins[u.group];
+                        write_classify_unit(
+                            w,
+                            &field.names,
+                            &ebv,
+                            &opts.binning,
+                            bin,
+                            u.replica,
+                            probs,
+                        )?;
+                        n += probs.len();
                     }
-                }
-            }
-            w.finish()?;
+                    Ok(n)
+                },
+            )?;
+            eprintln!(
+                "classify: shard {shard}: {} of {} units ({})",
+                units.len(),
+                plan.len(),
+                plan.describe_units(&units, 3)
+            );
+            return Ok(());
         }
 
-        eprintln!(
-            "classify: {} sources in {} E(B-V) bins, {} replicas each",
-            table.len(),
-            result.bins.len(),
-            opts.replicas
+        let samples = field_samples(
+            &bins,
+            field.len(),
+            opts.replicas,
+            units.into_iter().zip(results),
         );
-        eprint!("{}", class_summary(&classes, &cts, args.ct_cut));
-        for (_, name, class) in training_overlap(&field.names, &td.names, &td.class) {
-            eprintln!(
-                "classify: {name} is also a training source ({TRUE_CLASS} {class}); classified like the others"
-            );
+        let summaries = write_classified(
+            &table,
+            &ebv,
+            &opts.binning,
+            &samples,
+            args.output.as_deref(),
+        )?;
+        if let Some(path) = &args.replicas_out {
+            write_classify_replicas(path, &field.names, &ebv, &opts.binning, &bins, &samples)?;
         }
+        eprint!(
+            "{}",
+            classified_report(
+                "classify",
+                &field.names,
+                &summaries,
+                bins.len(),
+                opts.replicas,
+                &td,
+                args.ct_cut
+            )
+        );
         Ok(())
     })
 }

@@ -6,17 +6,21 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::bins::ebv_bins;
-use common::redden::EBV_BIN_WIDTH;
 use common::schema::EBV;
 use common::table::{Table, Writer, fmt_num};
 use common::{Error, Result};
+
+#[path = "shared/bin_args.rs"]
+mod bin_args;
 
 #[derive(Parser)]
 #[command(
     about = "Split a table with an `ebv` column into its E(B-V) bins, one CSV per bin",
     long_about = "Groups the rows of a table by E(B-V) bin, floor(ebv / width), writes each \
 bin's rows (all columns, table order) to DIR/<bin>.csv and prints one line per non-empty bin: \
-bin, n, mean_ebv (the mean E(B-V) of the members, to which the training AGNs are reddened), file.",
+bin, n, mean_ebv (the mean E(B-V) of the members, to which the training AGNs are reddened), file. \
+With --bin-rel F the bins widen with E(B-V) (max(0.025, F x E(B-V))) and the index is the bin's \
+rank; give redden --lookup the same option.",
     after_help = "Example:\n  redden --lookup mw.csv | ebvbins --dir bins > bins.csv\n  \
 while IFS=, read bin n ebv file; do redden --ebv $ebv > td_$bin.csv; done < <(tail -n +2 bins.csv)"
 )]
@@ -26,9 +30,8 @@ struct Args {
     /// Directory for the per-bin tables.
     #[arg(long)]
     dir: PathBuf,
-    /// Width of the E(B-V) bins in mag.
-    #[arg(long, default_value_t = EBV_BIN_WIDTH)]
-    bin_width: f64,
+    #[command(flatten)]
+    bins: bin_args::BinArgs,
     /// Output file for the bin list (default: stdout), written atomically.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -51,7 +54,7 @@ fn run(args: &Args) -> Result<()> {
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&dir_name, e))?;
     let mut list = Writer::create(args.output.as_deref())?;
     list.write_row(["bin", "n", "mean_ebv", "file"])?;
-    for bin in ebv_bins(&ebv, args.bin_width) {
+    for bin in ebv_bins(&ebv, &args.bins.binning()?) {
         let path = args.dir.join(format!("{}.csv", bin.index));
         let mut w = Writer::create(Some(&path))?;
         w.write_row(table.header.names())?;

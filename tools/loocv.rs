@@ -6,19 +6,22 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::aggregate::{summarize, summary_cells, summary_columns};
-use common::classes::CLASSES;
-use common::loocv::{LoocvOptions, left_out_rows, loocv};
+use common::data;
+use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
+use common::plan::Unit;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
-use common::schema::{DEC, NAME, RA, TRUE_CLASS};
+use common::results::{LeftOut, LoocvOutputs, write_loocv, write_loocv_unit};
+use common::schema::{DEC, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
+use common::shard::{file_identity, run_options, table_identity, write_shard};
 use common::sources::Sources;
 use common::table::Writer;
-use common::{Error, data};
 
 #[path = "shared/replica_args.rs"]
 mod replica_args;
+#[path = "shared/shard_args.rs"]
+mod shard_args;
 
 #[derive(Parser)]
 #[command(
@@ -29,13 +32,16 @@ re-sampled, re-standardized, balanced with SMOTE and used to grow a forest that 
 the left-out source. Writes one row per left-out source: CSCv2_name, True_Class, P_<class>, \
 e_P_<class>, Class, Class_prob, e_Class_prob, CT (the table ctscore writes).",
     after_help = "Example:\n  loocv --mc 10 -o loo.csv && ctscore --aggregated --truth True_Class --metrics - loo.csv\n  \
-loocv --mc 2 --limit 300 --quiet | ctscore --aggregated --truth True_Class --metrics -"
+loocv --mc 2 --limit 300 --quiet | ctscore --aggregated --truth True_Class --metrics -\n  \
+for i in 1 2 3; do loocv --mc 2 --limit 30 --shard $i/3 -o s$i.csv; done; ctscore --merge s*.csv -o loo.csv"
 )]
 struct Args {
     /// Training set (default: the embedded 2,941-source TD).
     file: Option<PathBuf>,
     #[command(flatten)]
     replica: replica_args::ReplicaArgs,
+    #[command(flatten)]
+    shards: shard_args::ShardArgs,
     /// Leave out only a stratified subset of this many sources (quick estimates).
     #[arg(long)]
     limit: Option<usize>,
@@ -45,13 +51,14 @@ struct Args {
     /// E(B-V) map (HEALPix FITS; default: the embedded SFD map).
     #[arg(long)]
     map: Option<PathBuf>,
-    /// Also write the metrics (JSON) to this file (`-` for stdout after the table).
+    /// Also write the metrics: JSON if FILE ends in .json, else CSV (metric,value);
+    /// '-' = standard output after the table.
     #[arg(long)]
     metrics: Option<PathBuf>,
     /// CT cut of the confident subset in the metrics.
     #[arg(long, default_value_t = 2.0)]
     ct_cut: f64,
-    /// Also write every replica's probabilities (CSCv2_name, True_Class, replica, P_<class>).
+    /// Also write every replica's probabilities (CSCv2_name, True_Class, fold, replica, P_<class>).
     #[arg(long)]
     replicas_out: Option<PathBuf>,
     /// Output file (default: stdout), written atomically.
@@ -63,6 +70,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("loocv", || {
         args.replica.init_threads()?;
+        let shard = args.shards.shard()?;
         let table = data::training_set_table(args.file.as_deref())?;
         let td = Sources::from_table(&table, Some(&args.class_column))?;
         let map = SfdMap::open(args.map.as_deref())?;
@@ -73,59 +81,77 @@ fn main() -> ExitCode {
             replica: args.replica.options(),
         };
         let rows = left_out_rows(&td.class, args.limit, opts.seed);
-        let progress = Progress::new(rows.len() as u64, "loocv", args.replica.quiet);
-        let samples = loocv(&td, &ebv, &rows, &Absorption::embedded()?, &opts, &progress)?;
+        let plan = loocv_plan(&rows, opts.replicas);
+        if args.shards.plan {
+            let shards = args.shards.shards as usize;
+            let mut w = Writer::create(args.output.as_deref())?;
+            plan.write(shards, &mut w)?;
+            w.finish()?;
+            eprint!("{}", plan.summary(shards, rayon::current_num_threads()));
+            return Ok(());
+        }
+        let units: Vec<Unit> = match shard {
+            Some(s) => plan.shard_units(s),
+            None => plan.units().collect(),
+        };
+        let folds = units.chunk_by(|a, b| a.group == b.group).count();
+        let progress = Progress::new(folds as u64, "loocv", args.replica.quiet);
+        let absorption = Absorption::embedded()?;
+        let probs = loocv_units(&td, &ebv, &rows, &units, &absorption, &opts, &progress)?;
         progress.finish();
-        let results: Vec<_> = samples
+        let left_out: Vec<LeftOut> = rows
             .iter()
-            .map(|(row, s)| (*row, summarize(s)))
+            .map(|&r| LeftOut {
+                name: td.names[r].clone(),
+                truth: td.class[r],
+                fold: r as u64,
+            })
             .collect();
 
-        let mut out = Writer::create(args.output.as_deref())?;
-        let mut header = vec![NAME.to_string(), TRUE_CLASS.to_string()];
-        header.extend(summary_columns());
-        out.write_row(&header)?;
-        for (row, summary) in &results {
-            let truth = td.class[*row].map_or("", |c| CLASSES[c]);
-            let mut cells = vec![td.names[*row].clone(), truth.to_string()];
-            cells.extend(summary_cells(summary));
-            out.write_row(&cells)?;
+        if let Some(shard) = shard {
+            let options = run_options(opts.seed, opts.replicas, &opts.replica)
+                .with("training_set", table_identity(&table))
+                .with("class_column", args.class_column.as_str())
+                .with(
+                    "limit",
+                    args.limit.map_or("all".to_string(), |l| l.to_string()),
+                )
+                .with("map", file_identity(args.map.as_deref())?);
+            write_shard(
+                args.output.as_deref(),
+                plan.study,
+                shard,
+                &options,
+                &plan,
+                |w| {
+                    for (u, p) in units.iter().zip(&probs) {
+                        write_loocv_unit(w, &left_out[u.group], u.replica, p)?;
+                    }
+                    Ok(units.len())
+                },
+            )?;
+            eprintln!(
+                "loocv: shard {shard}: {} of {} units ({})",
+                units.len(),
+                plan.len(),
+                plan.describe_units(&units, 3)
+            );
+            return Ok(());
         }
-        out.finish()?;
 
-        if let Some(path) = &args.replicas_out {
-            let mut w = Writer::create(Some(path))?;
-            let mut header = vec![
-                NAME.to_string(),
-                TRUE_CLASS.to_string(),
-                "replica".to_string(),
-            ];
-            header.extend(common::classes::prob_columns());
-            w.write_row(&header)?;
-            for (row, replicas) in &samples {
-                let truth = td.class[*row].map_or("", |c| CLASSES[c]);
-                for (r, p) in replicas.iter().enumerate() {
-                    let mut cells = vec![td.names[*row].clone(), truth.to_string(), r.to_string()];
-                    cells.extend(p.iter().map(|v| common::table::fmt_num(Some(*v))));
-                    w.write_row(&cells)?;
-                }
-            }
-            w.finish()?;
+        let mut samples = vec![Vec::with_capacity(opts.replicas); rows.len()];
+        for (u, p) in units.iter().zip(probs) {
+            samples[u.group].push(p);
         }
-
-        if let Some(path) = &args.metrics {
-            let truth: Vec<usize> = results.iter().filter_map(|(r, _)| td.class[*r]).collect();
-            let summaries: Vec<_> = results.iter().map(|(_, s)| s.clone()).collect();
-            let metrics = common::metrics::evaluate(&truth, &summaries, args.ct_cut);
-            let json = serde_json::to_string_pretty(&metrics)
-                .map_err(|e| Error::invalid(format!("cannot write metrics: {e}")))?;
-            if path.as_os_str() == "-" {
-                println!("{json}");
-            } else {
-                std::fs::write(path, json + "\n")
-                    .map_err(|e| Error::io(&path.display().to_string(), e))?;
-            }
-        }
-        Ok(())
+        write_loocv(
+            &left_out,
+            &samples,
+            &LoocvOutputs {
+                table: args.output.as_deref(),
+                replicas: args.replicas_out.as_deref(),
+                metrics: args.metrics.as_deref(),
+                ct_cut: args.ct_cut,
+            },
+        )
     })
 }

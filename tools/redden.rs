@@ -5,10 +5,13 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::redden::{EBV_BIN_WIDTH, lookup_table, redden_table};
+use common::redden::{lookup_table, redden_table};
 use common::sfd::SfdMap;
 use common::table::{Table, Writer};
 use common::{data, schema};
+
+#[path = "shared/bin_args.rs"]
+mod bin_args;
 
 #[derive(Parser)]
 #[command(
@@ -45,9 +48,9 @@ struct Args {
     /// Declination column (ICRS degrees) for --lookup.
     #[arg(long, default_value = schema::DEC)]
     dec: String,
-    /// E(B-V) bin width for --lookup (mag).
-    #[arg(long, default_value_t = EBV_BIN_WIDTH)]
-    bin_width: f64,
+    /// The E(B-V) bins of --lookup.
+    #[command(flatten)]
+    bins: bin_args::BinArgs,
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -61,7 +64,7 @@ fn main() -> std::process::ExitCode {
         let out = if args.lookup {
             let map = SfdMap::open(args.map.as_deref())?;
             let t = Table::read(args.file.as_deref())?;
-            lookup_table(&t, &map, &args.ra, &args.dec, args.bin_width)?
+            lookup_table(&t, &map, &args.ra, &args.dec, &args.bins.binning()?)?
         } else {
             let t = data::training_set_table(args.file.as_deref())?;
             let ebv = args.ebv.unwrap_or_default();

@@ -7,9 +7,10 @@
 use rayon::prelude::*;
 
 use crate::absorption::Absorption;
-use crate::bins::{EbvBin, ebv_bins};
+use crate::bins::{Binning, EbvBin, ebv_bins};
 use crate::classes::N_CLASSES;
 use crate::error::Result;
+use crate::plan::{Group, Plan, Study, Unit};
 use crate::progress::Progress;
 use crate::redden::redden_agns;
 use crate::replica::{ReplicaOptions, classify_replica, labels};
@@ -20,7 +21,7 @@ use crate::sources::Sources;
 pub struct FieldOptions {
     pub replicas: usize,
     pub seed: u64,
-    pub bin_width: f64,
+    pub binning: Binning,
     pub replica: ReplicaOptions,
 }
 
@@ -31,6 +32,69 @@ pub struct FieldResult {
     pub samples: Vec<Vec<[f64; N_CLASSES]>>,
 }
 
+/// The units of a classification: its bins (sources per bin) times the replicas.
+pub fn field_plan(bins: &[EbvBin], replicas: usize) -> Plan {
+    Plan {
+        study: Study::Classify,
+        groups: bins
+            .iter()
+            .map(|b| Group {
+                id: b.index,
+                sources: b.rows.len(),
+            })
+            .collect(),
+        replicas,
+    }
+}
+
+/// The class probabilities of the members of each unit's bin (in the bin's row
+/// order), for the given units of the plan of `bins` ([`field_plan`]).
+pub fn classify_units(
+    td: &Sources,
+    field: &Sources,
+    bins: &[EbvBin],
+    units: &[Unit],
+    absorption: &Absorption,
+    opts: &FieldOptions,
+    progress: &Progress,
+) -> Result<Vec<Vec<[f64; N_CLASSES]>>> {
+    let td_labels = labels(td)?;
+    // Each unit reddens its own copy of the training set (a few ms beside a forest
+    // fit), so memory does not grow with the number of bins.
+    units
+        .par_iter()
+        .map(|u| {
+            let bin = &bins[u.group];
+            let mut td_bin = td.clone();
+            redden_agns(&mut td_bin, bin.mean_ebv, absorption);
+            let members = field.subset(&bin.rows);
+            let id = StreamId::new(opts.seed)
+                .bin(bin.index)
+                .replica(u.replica as u64);
+            let p = classify_replica(&td_bin, &td_labels, &members, id, &opts.replica);
+            progress.inc(1);
+            p
+        })
+        .collect()
+}
+
+/// Per source (table row), its replicas' probabilities in replica order, from the
+/// results of units (any order, each unit once).
+pub fn field_samples(
+    bins: &[EbvBin],
+    n_rows: usize,
+    replicas: usize,
+    results: impl IntoIterator<Item = (Unit, Vec<[f64; N_CLASSES]>)>,
+) -> Vec<Vec<[f64; N_CLASSES]>> {
+    let mut samples = vec![vec![[f64::NAN; N_CLASSES]; replicas]; n_rows];
+    for (u, probs) in results {
+        for (&row, p) in bins[u.group].rows.iter().zip(probs) {
+            samples[row][u.replica] = p;
+        }
+    }
+    samples
+}
+
 pub fn classify_field(
     td: &Sources,
     field: &Sources,
@@ -39,31 +103,14 @@ pub fn classify_field(
     opts: &FieldOptions,
     progress: &Progress,
 ) -> Result<FieldResult> {
-    let td_labels = labels(td)?;
-    let bins = ebv_bins(ebv, opts.bin_width);
-    let units: Vec<(usize, usize)> = (0..bins.len())
-        .flat_map(|b| (0..opts.replicas).map(move |r| (b, r)))
-        .collect();
-    // Each unit reddens its own copy of the training set (a few ms beside a forest
-    // fit), so memory does not grow with the number of bins.
-    let results: Vec<Vec<[f64; N_CLASSES]>> = units
-        .par_iter()
-        .map(|&(b, r)| {
-            let bin = &bins[b];
-            let mut td_bin = td.clone();
-            redden_agns(&mut td_bin, bin.mean_ebv, absorption);
-            let members = field.subset(&bin.rows);
-            let id = StreamId::new(opts.seed).bin(bin.index).replica(r as u64);
-            let p = classify_replica(&td_bin, &td_labels, &members, id, &opts.replica);
-            progress.inc(1);
-            p
-        })
-        .collect::<Result<_>>()?;
-    let mut samples = vec![Vec::with_capacity(opts.replicas); field.len()];
-    for (&(b, _), probs) in units.iter().zip(results) {
-        for (&row, p) in bins[b].rows.iter().zip(probs) {
-            samples[row].push(p);
-        }
-    }
+    let bins = ebv_bins(ebv, &opts.binning);
+    let units: Vec<Unit> = field_plan(&bins, opts.replicas).units().collect();
+    let results = classify_units(td, field, &bins, &units, absorption, opts, progress)?;
+    let samples = field_samples(
+        &bins,
+        field.len(),
+        opts.replicas,
+        units.into_iter().zip(results),
+    );
     Ok(FieldResult { bins, samples })
 }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::absorption::Absorption;
 use crate::classes::N_CLASSES;
 use crate::error::Result;
+use crate::plan::{Group, Plan, Study, Unit};
 use crate::progress::Progress;
 use crate::redden::redden_agns;
 use crate::replica::{ReplicaOptions, classify_replica, labels};
@@ -102,23 +103,72 @@ pub fn loocv(
     opts: &LoocvOptions,
     progress: &Progress,
 ) -> Result<Vec<(usize, Vec<[f64; N_CLASSES]>)>> {
+    let plan = loocv_plan(rows, opts.replicas);
+    let units: Vec<Unit> = plan.units().collect();
+    let probs = loocv_units(td, ebv, rows, &units, absorption, opts, progress)?;
+    let mut samples: Vec<(usize, Vec<[f64; N_CLASSES]>)> = rows
+        .iter()
+        .map(|&r| (r, Vec::with_capacity(opts.replicas)))
+        .collect();
+    for (u, p) in units.iter().zip(probs) {
+        samples[u.group].1.push(p);
+    }
+    Ok(samples)
+}
+
+/// The units of a LOOCV: one fold per left-out row (one source each) times the
+/// replicas.
+pub fn loocv_plan(rows: &[usize], replicas: usize) -> Plan {
+    Plan {
+        study: Study::Loocv,
+        groups: rows
+            .iter()
+            .map(|&r| Group {
+                id: r as u64,
+                sources: 1,
+            })
+            .collect(),
+        replicas,
+    }
+}
+
+/// The left-out source's probabilities of each unit of the plan of `rows`
+/// ([`loocv_plan`]). A fold's units run in one task, which reddens its training set
+/// once; `progress` counts folds.
+pub fn loocv_units(
+    td: &Sources,
+    ebv: &[f64],
+    rows: &[usize],
+    units: &[Unit],
+    absorption: &Absorption,
+    opts: &LoocvOptions,
+    progress: &Progress,
+) -> Result<Vec<[f64; N_CLASSES]>> {
     let all_labels = labels(td)?;
-    rows.par_iter()
-        .map(|&i| {
+    let folds: Vec<&[Unit]> = units.chunk_by(|a, b| a.group == b.group).collect();
+    let per_fold: Vec<Vec<[f64; N_CLASSES]>> = folds
+        .par_iter()
+        .map(|fold| {
+            let i = rows[fold[0].group];
             let train_rows: Vec<usize> = (0..td.len()).filter(|&j| j != i).collect();
             let mut train = td.subset(&train_rows);
             redden_agns(&mut train, ebv[i], absorption);
             let train_labels: Vec<u8> = train_rows.iter().map(|&j| all_labels[j]).collect();
             let test = td.subset(&[i]);
-            let mut samples = Vec::with_capacity(opts.replicas);
-            for r in 0..opts.replicas {
-                let id = StreamId::new(opts.seed).replica(r as u64).fold(i as u64);
-                samples.push(classify_replica(&train, &train_labels, &test, id, &opts.replica)?[0]);
-            }
+            let samples = fold
+                .iter()
+                .map(|u| {
+                    let id = StreamId::new(opts.seed)
+                        .replica(u.replica as u64)
+                        .fold(i as u64);
+                    Ok(classify_replica(&train, &train_labels, &test, id, &opts.replica)?[0])
+                })
+                .collect::<Result<Vec<_>>>()?;
             progress.inc(1);
-            Ok((i, samples))
+            Ok(samples)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(per_fold.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

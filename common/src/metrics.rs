@@ -409,21 +409,17 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
     }
 }
 
-/// Writes the metrics to `path`: pretty JSON when it ends in `.json`, else the CSV
-/// table `metric,value` of [`flat_rows`]; `-` is standard output (CSV).
+/// Writes the metrics to `path`, atomically: pretty JSON when it ends in `.json`, else
+/// the CSV table `metric,value` of [`flat_rows`]; `-` is standard output (CSV).
 pub fn write(path: &std::path::Path, m: &Metrics) -> crate::Result<()> {
     use crate::table::Writer;
-    let name = path.display().to_string();
-    if path
+    let json = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if json && path.as_os_str() != "-" {
         let mut text = serde_json::to_string_pretty(m).expect("metrics serialise");
         text.push('\n');
-        let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| crate::Error::io(&name, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| crate::Error::io(&name, e))?;
-        return Ok(());
+        return crate::table::write_atomically(path, text.as_bytes());
     }
     let mut w = Writer::create(Some(path))?;
     w.write_row(["metric", "value"])?;

@@ -7,6 +7,7 @@
 
 use crate::absorption::Absorption;
 use crate::bands::{BANDS, FLUX_COLUMNS};
+use crate::bins::Binning;
 use crate::classes::class_index;
 use crate::error::{Error, Result};
 use crate::schema;
@@ -133,12 +134,11 @@ pub fn lookup_table(
     map: &SfdMap,
     ra_column: &str,
     dec_column: &str,
-    bin_width: f64,
+    binning: &Binning,
 ) -> Result<TableOut> {
-    check_bin_width(bin_width)?;
     let ebv = lookup_ebv(t, map, ra_column, dec_column)?;
     TableOut::extend(t, &[schema::EBV, schema::EBV_BIN], |i| {
-        Ok(ebv_cells(ebv[i], bin_width).to_vec())
+        Ok(ebv_cells(ebv[i], binning).to_vec())
     })
 }
 
@@ -171,8 +171,8 @@ pub fn lookup_ebv(t: &Table, map: &SfdMap, ra_column: &str, dec_column: &str) ->
 }
 
 /// The `ebv` and `ebv_bin` cells of a source, as every tool writes them.
-pub fn ebv_cells(ebv: f64, bin_width: f64) -> [String; 2] {
-    [fmt_f64(ebv), ebv_bin(ebv, bin_width).to_string()]
+pub fn ebv_cells(ebv: f64, binning: &Binning) -> [String; 2] {
+    [fmt_f64(ebv), binning.index(ebv).to_string()]
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use crate::aggregate::Summary;
 use crate::classes::{CLASSES, N_CLASSES};
+use crate::schema::TRUE_CLASS;
+use crate::sources::Sources;
 
 /// Sources per class, all and confident (CT >= cut); `classes[i]`/`ct[i]` are None for
 /// a source without a classification.
@@ -70,6 +73,46 @@ pub fn training_overlap<'a>(
                 .map(|c| (i, n.as_str(), c.map_or("?", |c| CLASSES[c])))
         })
         .collect()
+}
+
+/// The class summary of a classified table (`results[i]` is None for a source
+/// without replicas) and its sources that are also training sources: reported, never
+/// dropped. Each overlap line starts with `tool: `.
+pub fn results_report(
+    tool: &str,
+    ids: &[String],
+    results: &[Option<&Summary>],
+    td: &Sources,
+    ct_cut: f64,
+) -> String {
+    let classes: Vec<_> = results.iter().map(|s| s.map(|s| s.class)).collect();
+    let cts: Vec<_> = results.iter().map(|s| s.map(|s| s.ct)).collect();
+    let mut text = class_summary(&classes, &cts, ct_cut);
+    for (_, name, class) in training_overlap(ids, &td.names, &td.class) {
+        let _ = writeln!(
+            text,
+            "{tool}: {name} is also a training source ({TRUE_CLASS} {class}); classified like the others"
+        );
+    }
+    text
+}
+
+/// What `classify` prints on stderr after a run: its size, then [`results_report`].
+pub fn classified_report(
+    tool: &str,
+    names: &[String],
+    summaries: &[Summary],
+    bins: usize,
+    replicas: usize,
+    td: &Sources,
+    ct_cut: f64,
+) -> String {
+    let results: Vec<Option<&Summary>> = summaries.iter().map(Some).collect();
+    format!(
+        "{tool}: {} sources in {bins} E(B-V) bins, {replicas} replicas each\n{}",
+        names.len(),
+        results_report(tool, names, &results, td, ct_cut)
+    )
 }
 
 #[cfg(test)]

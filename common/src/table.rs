@@ -538,6 +538,19 @@ impl Writer {
             .map_err(|e| write_error(&self.name, e))
     }
 
+    /// Writes one line as it is (no quoting): the frame lines of a shard file.
+    pub fn write_raw_line(&mut self, line: &str) -> Result<()> {
+        let w = self.inner.take().expect("writer used after finish");
+        let mut sink = w
+            .into_inner()
+            .map_err(|e| Error::io(&self.name, e.into_error()))?;
+        sink.write_all(line.as_bytes())
+            .and_then(|()| sink.write_all(b"\n"))
+            .map_err(|e| Error::io(&self.name, e))?;
+        self.inner = Some(Self::csv(sink));
+        Ok(())
+    }
+
     /// Flushes, and for a file renames the temporary into place.
     pub fn finish(mut self) -> Result<()> {
         if let Some(w) = self.inner.take() {
