@@ -11,6 +11,10 @@
 #                              byte-identical to the pipe path for the same SEED
 #   make classify IN=t.csv OUT=c.csv   classify a table that already has the paper's
 #                              columns (e.g. examples/hess/hess_fields.csv), fused
+#   make slurm IN=t.csv OUT=c.csv SHARDS=8   the same on a Slurm cluster: a job array
+#                              over the shards and a merge job (slurm/submit.sh); run it
+#                              again after a failure to resubmit only what is missing
+#   make slurm-check           a real single-node Slurm here, checked against classify
 #   make loocv                 leave-one-out over the training set, with metrics
 #   make figures               the paper's figures for the training set (SVG)
 #   make test                  build everything and run all tests
@@ -78,7 +82,7 @@ else
 TOOLS :=
 endif
 
-.PHONY: all field crossmatch fused classify loocv figures test tools clean
+.PHONY: all field crossmatch fused classify slurm slurm-check loocv figures test tools clean
 
 all: field
 
@@ -171,6 +175,21 @@ fused: $(F)/classified-fused.csv
 classify: $(TOOLS)
 	@mkdir -p $(dir $(OUT))
 	$(CLASSIFY) --mc $(MC) --trees $(TREES) --k $(K) $(REPLICA_OPTS) -o $(OUT) $(IN)
+
+# --- A Slurm cluster: shards of `classify` as a job array, merged by `ctscore --merge` --
+SHARDS ?= 8
+CPUS ?= 1
+PARTITION ?=
+ACCOUNT ?=
+BIN_OPTS ?=
+
+slurm: $(TOOLS)
+	IN="$(IN)" OUT="$(OUT)" MC=$(MC) SHARDS=$(SHARDS) SEED=$(SEED) TREES=$(TREES) K=$(K) \
+	  ERROR_SCALE=$(ERROR_SCALE) BIN_OPTS="$(BIN_OPTS)" CPUS=$(CPUS) PARTITION="$(PARTITION)" \
+	  ACCOUNT="$(ACCOUNT)" BIN="$(BIN)" slurm/submit.sh
+
+slurm-check: $(TOOLS)
+	BIN="$(BIN)" slurm/check.sh
 
 # --- The training set: LOOCV, metrics, figures -----------------------------------
 

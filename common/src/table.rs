@@ -494,6 +494,18 @@ impl Writer {
     /// Standard output for `None` or `-`, else an atomically written file.
     pub fn create(path: Option<&Path>) -> Result<Writer> {
         match path {
+            Some(p) if is_special(p) => {
+                let name = p.display().to_string();
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .map_err(|e| Error::io(&name, e))?;
+                Ok(Writer {
+                    inner: Some(Self::csv(Box::new(BufWriter::with_capacity(1 << 16, file)))),
+                    name,
+                    pending: None,
+                })
+            }
             Some(p) if p.as_os_str() != "-" => {
                 let name = p.display().to_string();
                 let tmp = temporary_path(p)?;
@@ -575,6 +587,12 @@ impl Drop for Writer {
     }
 }
 
+/// Whether `path` is a device or a FIFO (`-o /dev/null`): written in place, since
+/// renaming a temporary file over it would replace the device (as root) by a file.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// The temporary name beside `path` that an atomic write goes through: hidden, and
 /// unique to the process, so that concurrent make jobs never share one.
 pub fn temporary_path(path: &Path) -> Result<PathBuf> {
@@ -592,6 +610,9 @@ pub fn temporary_path(path: &Path) -> Result<PathBuf> {
 /// so that a reader (or make) never sees half a file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.display().to_string();
+    if is_special(path) {
+        return std::fs::write(path, bytes).map_err(|e| Error::io(&name, e));
+    }
     let tmp = temporary_path(path)?;
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(&name, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
@@ -748,6 +769,22 @@ mod tests {
         assert_eq!(
             layout.row(&t.rows[0].record, &values),
             ["1", "0.9", "2", "3"]
+        );
+    }
+
+    #[test]
+    fn devices_are_written_in_place_not_replaced() {
+        let null = Path::new("/dev/null");
+        let mut w = Writer::create(Some(null)).unwrap();
+        w.write_row(["a"]).unwrap();
+        w.finish().unwrap();
+        write_atomically(null, b"x").unwrap();
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata(null)
+                .unwrap()
+                .file_type()
+                .is_char_device()
         );
     }
 

@@ -11,5 +11,6 @@ mod outputs;
 mod pipeline;
 mod redden;
 mod rforest;
+mod shard;
 mod smote;
 mod xmatch;
