@@ -12,6 +12,9 @@ use crate::redden::ebv_cells;
 use crate::schema::{EBV, EBV_BIN, NAME, TRUE_CLASS};
 use crate::table::{Table, Writer, fmt_f64};
 
+/// Per source, the class probabilities of its replicas in replica order.
+pub type Samples = Vec<Vec<[f64; N_CLASSES]>>;
+
 /// The replica column of the per-replica rows.
 pub const REPLICA: &str = "replica";
 /// The fold column of LOOCV's per-replica rows: the left-out training row.
@@ -89,10 +92,10 @@ pub fn write_classify_replicas(
     w.write_row(classify_replica_columns())?;
     let replicas = samples.first().map_or(0, Vec::len);
     for bin in bins {
-        for r in 0..replicas {
+        (0..replicas).try_for_each(|r| {
             let probs: Vec<_> = bin.rows.iter().map(|&row| samples[row][r]).collect();
-            write_classify_unit(&mut w, names, ebv, binning, bin, r, &probs)?;
-        }
+            write_classify_unit(&mut w, names, ebv, binning, bin, r, &probs)
+        })?;
     }
     w.finish()
 }

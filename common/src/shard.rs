@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::classes::{N_CLASSES, class_index};
 use crate::error::{Error, Location, Result};
 use crate::plan::{Plan, ShardSpec, Study, Unit};
-use crate::results::{LeftOut, classify_replica_columns, loocv_replica_columns};
+use crate::results::{LeftOut, Samples, classify_replica_columns, loocv_replica_columns};
 use crate::table::{Writer, parse_num};
 
 const MAGIC: &str = "#muwclass-shard";
@@ -588,7 +588,7 @@ impl Merged {
     }
 
     /// A LOOCV's left-out sources in plan order and their replicas in replica order.
-    pub fn loocv(&self) -> Result<(Vec<LeftOut>, Vec<Vec<[f64; N_CLASSES]>>)> {
+    pub fn loocv(&self) -> Result<(Vec<LeftOut>, Samples)> {
         let mut sources = Vec::with_capacity(self.plan.groups.len());
         let mut samples = Vec::with_capacity(self.plan.groups.len());
         for (g, group) in self.plan.groups.iter().enumerate() {
@@ -617,9 +617,11 @@ impl Merged {
 
     /// A classification's E(B-V) and replicas for each of `names` (the rows of the
     /// table the run classified), by source name.
-    pub fn classify(&self, names: &[String]) -> Result<(Vec<f64>, Vec<Vec<[f64; N_CLASSES]>>)> {
+    pub fn classify(&self, names: &[String]) -> Result<(Vec<f64>, Samples)> {
         let replicas = self.plan.replicas;
-        let mut by_name: HashMap<&str, (f64, Vec<Option<[f64; N_CLASSES]>>)> = HashMap::new();
+        // Per source: its E(B-V) and the replicas found so far.
+        type Partial = (f64, Vec<Option<[f64; N_CLASSES]>>);
+        let mut by_name: HashMap<&str, Partial> = HashMap::new();
         for (i, unit_rows) in self.rows.iter().enumerate() {
             let r = i % replicas;
             for row in unit_rows {
