@@ -8,16 +8,15 @@ use clap::Parser;
 use common::absorption::Absorption;
 use common::bins::ebv_bins;
 use common::field::{FieldOptions, classify_units, field_plan, field_samples};
-use common::plan::Unit;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
 use common::report::classified_report;
 use common::results::{write_classified, write_classify_replicas, write_classify_unit};
 use common::schema::{DEC, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
-use common::shard::{file_identity, run_options, table_identity, write_shard};
+use common::shard::{run_options, table_identity, write_shard};
 use common::sources::Sources;
-use common::table::{Table, Writer};
+use common::table::Table;
 use common::{Error, data};
 
 #[path = "shared/bin_args.rs"]
@@ -94,17 +93,9 @@ fn main() -> ExitCode {
         let bins = ebv_bins(&ebv, &opts.binning);
         let plan = field_plan(&bins, opts.replicas);
         if args.shards.plan {
-            let shards = args.shards.shards as usize;
-            let mut w = Writer::create(args.output.as_deref())?;
-            plan.write(shards, &mut w)?;
-            w.finish()?;
-            eprint!("{}", plan.summary(shards, rayon::current_num_threads()));
-            return Ok(());
+            return plan.print(args.shards.shards as usize, args.output.as_deref());
         }
-        let units: Vec<Unit> = match shard {
-            Some(s) => plan.shard_units(s),
-            None => plan.units().collect(),
-        };
+        let units = plan.selected(shard);
         let progress = Progress::new(units.len() as u64, "classify", args.replica.quiet);
         let absorption = Absorption::embedded()?;
         let results = classify_units(&td, &field, &bins, &units, &absorption, &opts, &progress)?;
@@ -112,41 +103,29 @@ fn main() -> ExitCode {
 
         if let Some(shard) = shard {
             let (flag, value) = opts.binning.option();
-            let options = run_options(opts.seed, opts.replicas, &opts.replica)
-                .with(flag, value)
-                .with("training_set", table_identity(&td_table))
-                .with("input", table_identity(&table))
-                .with("map", file_identity(args.map.as_deref())?);
-            write_shard(
-                args.output.as_deref(),
-                plan.study,
-                shard,
-                &options,
-                &plan,
-                |w| {
-                    let mut n = 0;
-                    for (u, probs) in units.iter().zip(&results) {
-                        let bin = &bins[u.group];
-                        write_classify_unit(
-                            w,
-                            &field.names,
-                            &ebv,
-                            &opts.binning,
-                            bin,
-                            u.replica,
-                            probs,
-                        )?;
-                        n += probs.len();
-                    }
-                    Ok(n)
-                },
-            )?;
-            eprintln!(
-                "classify: shard {shard}: {} of {} units ({})",
-                units.len(),
-                plan.len(),
-                plan.describe_units(&units, 3)
-            );
+            let options =
+                run_options(opts.seed, opts.replicas, &opts.replica, args.map.as_deref())?
+                    .with(flag, value)
+                    .with("training_set", table_identity(&td_table))
+                    .with("input", table_identity(&table));
+            write_shard(args.output.as_deref(), shard, &options, &plan, |w| {
+                let mut n = 0;
+                for (u, probs) in units.iter().zip(&results) {
+                    let bin = &bins[u.group];
+                    write_classify_unit(
+                        w,
+                        &field.names,
+                        &ebv,
+                        &opts.binning,
+                        bin,
+                        u.replica,
+                        probs,
+                    )?;
+                    n += probs.len();
+                }
+                Ok(n)
+            })?;
+            eprintln!("{}", plan.shard_note(shard, &units));
             return Ok(());
         }
 

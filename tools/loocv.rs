@@ -8,15 +8,13 @@ use clap::Parser;
 use common::absorption::Absorption;
 use common::data;
 use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
-use common::plan::Unit;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
 use common::results::{LeftOut, LoocvOutputs, write_loocv, write_loocv_unit};
 use common::schema::{DEC, RA, TRUE_CLASS};
 use common::sfd::SfdMap;
-use common::shard::{file_identity, run_options, table_identity, write_shard};
+use common::shard::{run_options, table_identity, write_shard};
 use common::sources::Sources;
-use common::table::Writer;
 
 #[path = "shared/replica_args.rs"]
 mod replica_args;
@@ -83,17 +81,9 @@ fn main() -> ExitCode {
         let rows = left_out_rows(&td.class, args.limit, opts.seed);
         let plan = loocv_plan(&rows, opts.replicas);
         if args.shards.plan {
-            let shards = args.shards.shards as usize;
-            let mut w = Writer::create(args.output.as_deref())?;
-            plan.write(shards, &mut w)?;
-            w.finish()?;
-            eprint!("{}", plan.summary(shards, rayon::current_num_threads()));
-            return Ok(());
+            return plan.print(args.shards.shards as usize, args.output.as_deref());
         }
-        let units: Vec<Unit> = match shard {
-            Some(s) => plan.shard_units(s),
-            None => plan.units().collect(),
-        };
+        let units = plan.selected(shard);
         let folds = units.chunk_by(|a, b| a.group == b.group).count();
         let progress = Progress::new(folds as u64, "loocv", args.replica.quiet);
         let absorption = Absorption::embedded()?;
@@ -109,33 +99,19 @@ fn main() -> ExitCode {
             .collect();
 
         if let Some(shard) = shard {
-            let options = run_options(opts.seed, opts.replicas, &opts.replica)
-                .with("training_set", table_identity(&table))
-                .with("class_column", args.class_column.as_str())
-                .with(
-                    "limit",
-                    args.limit.map_or("all".to_string(), |l| l.to_string()),
-                )
-                .with("map", file_identity(args.map.as_deref())?);
-            write_shard(
-                args.output.as_deref(),
-                plan.study,
-                shard,
-                &options,
-                &plan,
-                |w| {
-                    for (u, p) in units.iter().zip(&probs) {
-                        write_loocv_unit(w, &left_out[u.group], u.replica, p)?;
-                    }
-                    Ok(units.len())
-                },
-            )?;
-            eprintln!(
-                "loocv: shard {shard}: {} of {} units ({})",
-                units.len(),
-                plan.len(),
-                plan.describe_units(&units, 3)
-            );
+            let limit = args.limit.map_or("all".to_string(), |l| l.to_string());
+            let options =
+                run_options(opts.seed, opts.replicas, &opts.replica, args.map.as_deref())?
+                    .with("training_set", table_identity(&table))
+                    .with("class_column", args.class_column.as_str())
+                    .with("limit", limit);
+            write_shard(args.output.as_deref(), shard, &options, &plan, |w| {
+                for (u, p) in units.iter().zip(&probs) {
+                    write_loocv_unit(w, &left_out[u.group], u.replica, p)?;
+                }
+                Ok(units.len())
+            })?;
+            eprintln!("{}", plan.shard_note(shard, &units));
             return Ok(());
         }
 

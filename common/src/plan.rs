@@ -116,6 +116,35 @@ impl Plan {
         shard_of
     }
 
+    /// `--plan`: the plan table to `out` (standard output for `None`) and the
+    /// per-shard summary on stderr.
+    pub fn print(&self, shards: usize, out: Option<&std::path::Path>) -> Result<()> {
+        let mut w = crate::table::Writer::create(out)?;
+        self.write(shards, &mut w)?;
+        w.finish()?;
+        eprint!("{}", self.summary(shards, rayon::current_num_threads()));
+        Ok(())
+    }
+
+    /// The units a run computes: those of `shard`, or all.
+    pub fn selected(&self, shard: Option<ShardSpec>) -> Vec<Unit> {
+        match shard {
+            Some(s) => self.shard_units(s),
+            None => self.units().collect(),
+        }
+    }
+
+    /// The line a shard run ends with on stderr.
+    pub fn shard_note(&self, shard: ShardSpec, units: &[Unit]) -> String {
+        format!(
+            "{}: shard {shard}: {} of {} units ({})",
+            self.study.name(),
+            units.len(),
+            self.len(),
+            self.describe_units(units, 3)
+        )
+    }
+
     /// The units of one shard, in plan order.
     pub fn shard_units(&self, shard: ShardSpec) -> Vec<Unit> {
         let assign = self.assign(shard.count);

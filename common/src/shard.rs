@@ -87,12 +87,14 @@ impl RunOptions {
 
 /// The options every replica-running study records: seed, replicas and the
 /// replica settings; a study adds its own with [`RunOptions::with`].
+/// `map` is the E(B-V) map given (`None`: the embedded one).
 pub fn run_options(
     seed: u64,
     replicas: usize,
     opts: &crate::replica::ReplicaOptions,
-) -> RunOptions {
-    RunOptions(vec![
+    map: Option<&Path>,
+) -> Result<RunOptions> {
+    Ok(RunOptions(vec![
         ("seed".into(), seed.to_string()),
         ("mc".into(), replicas.to_string()),
         ("trees".into(), opts.forest.n_trees.to_string()),
@@ -101,7 +103,8 @@ pub fn run_options(
             "error_scale".into(),
             crate::table::fmt_f64(opts.mc.error_scale),
         ),
-    ])
+        ("map".into(), file_identity(map)?),
+    ]))
 }
 
 impl RunOptions {
@@ -118,7 +121,6 @@ impl RunOptions {
 /// of the shard's units and returns how many it wrote.
 pub fn write_shard(
     path: Option<&Path>,
-    study: Study,
     shard: ShardSpec,
     options: &RunOptions,
     plan: &Plan,
@@ -127,11 +129,11 @@ pub fn write_shard(
     let mut w = Writer::create(path)?;
     w.write_raw_line(&format!(
         "{MAGIC} study={} shard={shard} {}",
-        study.name(),
+        plan.study.name(),
         options.text()
     ))?;
     w.write_raw_line(&format!("{PLAN} {}", plan.groups_text()))?;
-    w.write_row(columns(study))?;
+    w.write_row(columns(plan.study))?;
     let n = rows(&mut w)?;
     w.write_raw_line(&format!("{END} rows={n}"))?;
     w.finish()
