@@ -773,19 +773,29 @@ mod tests {
     }
 
     #[test]
-    fn devices_are_written_in_place_not_replaced() {
-        let null = Path::new("/dev/null");
-        let mut w = Writer::create(Some(null)).unwrap();
-        w.write_row(["a"]).unwrap();
-        w.finish().unwrap();
-        write_atomically(null, b"x").unwrap();
+    fn fifos_and_devices_are_written_in_place_not_replaced() {
         use std::os::unix::fs::FileTypeExt;
-        assert!(
-            std::fs::metadata(null)
-                .unwrap()
-                .file_type()
-                .is_char_device()
-        );
+        let dir = std::env::temp_dir().join(format!("table-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let mut w = Writer::create(Some(&fifo)).unwrap();
+        w.write_row(["a", "b"]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(reader.join().unwrap(), b"a,b\n");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomically(&fifo, b"x").unwrap();
+        assert_eq!(reader.join().unwrap(), b"x");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
