@@ -7,6 +7,7 @@ mod ctscore;
 mod features;
 mod fechner;
 mod loocv;
+mod make;
 mod outputs;
 mod pipeline;
 mod redden;
