@@ -1,7 +1,7 @@
 //! Integration tests of `smote` on the published training set (td_2941.csv), with
 //! catalog columns as features (the standardized features come from `features`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::process::{Command, Stdio};
 
 use crate::util::{Csv, bin, root, run};
@@ -205,4 +205,123 @@ fn bad_input_is_a_clear_error() {
         "{}",
         out.stderr
     );
+}
+
+// Reference values from imbalanced-learn 0.14.2 (benches/smote_reference.py): the four
+// neighbours SMOTE(k_neighbors=4) interpolates toward, for each CV and YSO row of the
+// fixed table below (indices within the class), with the sentinel rule of spec 4.8.
+const CV_NEIGHBOURS: [[usize; 4]; 6] = [
+    [1, 2, 4, 5],
+    [0, 3, 4, 5],
+    [0, 1, 4, 5],
+    [0, 1, 4, 5],
+    [0, 1, 2, 5],
+    [0, 1, 2, 3],
+];
+const YSO_NEIGHBOURS: [[usize; 4]; 7] = [
+    [1, 3, 4, 6],
+    [0, 3, 4, 5],
+    [0, 3, 4, 6],
+    [0, 1, 5, 6],
+    [0, 1, 5, 6],
+    [0, 1, 3, 6],
+    [0, 1, 3, 5],
+];
+const CV_ROWS: &str = "1.013,4.871,2.302\n1.407,4.102,2.955\n0.588,5.224,1.736\n\
+2.161,3.540,3.318\n1.792,4.467,1.221\n0.204,3.913,2.684\n";
+const YSO_ROWS: &str = "7.340,0.512,6.027\n6.815,1.245,5.498\n8.122,,6.610\n\
+7.903,0.089,4.951\n6.271,0.903,6.844\n7.588,1.677,5.206\n8.459,0.338,5.733\n";
+
+/// The table of benches/smote_reference.py: 200 AGN rows by its formula, then CV, YSO.
+fn reference_table() -> String {
+    let mut text = String::from("True_Class,f1,f2,f3\n");
+    for i in 0..200 {
+        let v = |a: usize, m: usize| ((i * a) % m) as f64 / 10.0;
+        text += &format!("AGN,{},{},{}\n", v(37, 101), v(53, 103), v(71, 107));
+    }
+    for (class, rows) in [("CV", CV_ROWS), ("YSO", YSO_ROWS)] {
+        for line in rows.lines() {
+            text += &format!("{class},{line}\n");
+        }
+    }
+    text
+}
+
+/// The gap g with s = a + g (b - a) in every feature, if there is one; a missing value
+/// at either end makes the synthetic value missing (spec 4.8).
+fn gap_on_segment(s: &[Option<f64>], a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
+    let mut gap = None;
+    for ((&s, &a), &b) in s.iter().zip(a).zip(b) {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let s = s?;
+                let g = (s - a) / (b - a);
+                if !(-1e-9..1.0).contains(&g) || gap.is_some_and(|x: f64| (x - g).abs() > 1e-9) {
+                    return None;
+                }
+                gap = Some(g);
+            }
+            _ if s.is_some() => return None,
+            _ => {}
+        }
+    }
+    gap
+}
+
+#[test]
+fn synthetic_rows_lie_on_imbalanced_learns_neighbour_segments() {
+    let table = reference_table();
+    let out = run(
+        "smote",
+        &["--seed", "1", "--replica", "0", "--features", "f1,f2,f3"],
+        Some(table.as_bytes()),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let csv = Csv::parse(&out.stdout);
+    let real = Csv::parse(&table);
+    let values = |t: &Csv, i: usize| -> Vec<Option<f64>> {
+        ["f1", "f2", "f3"].iter().map(|f| t.num(i, f)).collect()
+    };
+    // imbalanced-learn's counts: every class raised to the 200 AGNs, synthetic rows
+    // after the real ones, class by class.
+    assert_eq!(csv.rows.len(), 3 * 200);
+    let classes: Vec<&str> = (213..600).map(|i| csv.text(i, "True_Class")).collect();
+    assert_eq!(classes.iter().filter(|&&c| c == "CV").count(), 194);
+    assert!(classes[..194].iter().all(|&c| c == "CV") && classes[194..].iter().all(|&c| c == "YSO"));
+
+    let mut gaps = Vec::new();
+    for (class, first, neighbours) in [
+        ("CV", 200, &CV_NEIGHBOURS[..]),
+        ("YSO", 206, &YSO_NEIGHBOURS[..]),
+    ] {
+        let members: Vec<Vec<Option<f64>>> = (0..neighbours.len())
+            .map(|i| values(&real, first + i))
+            .collect();
+        let mut used = BTreeSet::new();
+        for i in (213..600).filter(|&i| csv.text(i, "True_Class") == class) {
+            let s = values(&csv, i);
+            let on: Vec<(usize, usize, f64)> = neighbours
+                .iter()
+                .enumerate()
+                .flat_map(|(a, nbs)| nbs.iter().map(move |&b| (a, b)))
+                .filter_map(|(a, b)| gap_on_segment(&s, &members[a], &members[b]).map(|g| (a, b, g)))
+                .collect();
+            // A point between mutual neighbours lies on both segments (gaps g, 1 - g).
+            let pairs: BTreeSet<(usize, usize)> =
+                on.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
+            assert_eq!(pairs.len(), 1, "{class} row {i} {s:?}: on segments {on:?}");
+            used.extend(pairs);
+            gaps.push(on[0].2);
+        }
+        // Every neighbour pair of imbalanced-learn's table is drawn.
+        let all: BTreeSet<(usize, usize)> = neighbours
+            .iter()
+            .enumerate()
+            .flat_map(|(a, nbs)| nbs.iter().map(move |&b| (a.min(b), a.max(b))))
+            .collect();
+        assert_eq!(used, all, "{class}");
+    }
+    // Gaps uniform in [0, 1): mean 1/2 (standard error 0.015 for 387 gaps).
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    assert!((mean - 0.5).abs() < 0.05, "{mean}");
 }
