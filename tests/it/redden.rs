@@ -2,7 +2,20 @@
 //! the HESS fields, and bad input.
 
 use crate::util::{Csv, root, run, run_ok};
-use common::bands::BANDS;
+
+/// A_lambda / E(B-V) of Fitzpatrick (1999), R_V = 3.1, at each band's effective
+/// wavelength (spec 3.4, from the `extinction` package).
+const A_OVER_EBV: [(&str, f64); 9] = [
+    ("Gmag", 2.8018851710),
+    ("BPmag", 3.4416532036),
+    ("RPmag", 1.8600572045),
+    ("Jmag", 0.8123763084),
+    ("Hmag", 0.5060721654),
+    ("Kmag", 0.3471059086),
+    ("W1mag", 0.1984880532),
+    ("W2mag", 0.1384651477),
+    ("W3mag", 0.0528149007),
+];
 
 /// `redden --ebv 0.5` changes only the AGN rows, by the spec 3.3/3.4 factors, and
 /// passes every other row through byte for byte.
@@ -40,14 +53,17 @@ fn ebv_half_changes_only_agns_by_the_spec_factors() {
                 }
             }
         }
-        for band in BANDS {
-            match (a.num(i, band.column), b.num(i, band.column)) {
-                (Some(x), Some(y)) => assert!((y - x - 0.5 * band.a_over_ebv).abs() < 1e-9),
+        for (column, a_over_ebv) in A_OVER_EBV {
+            match (a.num(i, column), b.num(i, column)) {
+                (Some(x), Some(y)) => {
+                    assert!((y - x - 0.5 * a_over_ebv).abs() < 1e-9, "{column} row {i}")
+                }
                 (None, None) => {}
-                other => panic!("{} row {i}: {other:?}", band.column),
+                other => panic!("{column} row {i}: {other:?}"),
             }
             // Errors are not changed by extinction.
-            assert_eq!(a.text(i, band.error_column), b.text(i, band.error_column));
+            let error = format!("e_{column}");
+            assert_eq!(a.text(i, &error), b.text(i, &error));
         }
         assert_eq!(a.text(i, "P_intra"), b.text(i, "P_intra"));
     }
