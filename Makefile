@@ -169,8 +169,9 @@ $(F)/bins.mk: $(F)/bins.csv
 
 # --- Pipe path: every (bin, replica) is a target made of tools chained by pipes ----
 
-# The bins are known once the E(B-V) of the sources is; make reads them and restarts.
-ifneq ($(filter all field,$(or $(MAKECMDGOALS),all)),)
+# The bins are known once the E(B-V) of the sources is; make reads them and restarts
+# (for the goals that need them: the field, or one of its files).
+ifneq ($(filter all field $(F)/%,$(or $(MAKECMDGOALS),all)),)
 -include $(F)/bins.mk
 endif
 

@@ -3,56 +3,22 @@
 //! give the same bytes; make rebuilds only what changed; a step can be swapped for an
 //! external program.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
 use std::process::Command;
 
+use crate::make::{Job, field_tables, is_replica};
 use crate::util::*;
-
-/// A scratch copy of one example field, so that tests can touch inputs.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let input = dir.join("examples/3fgl_j1306/input");
-    std::fs::create_dir_all(&input).unwrap();
-    for entry in std::fs::read_dir(example("3fgl_j1306/input")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), input.join(entry.file_name())).unwrap();
-    }
-    dir
-}
-
-fn make(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let bin_dir = bin("fechner").parent().unwrap().to_path_buf();
-    let out = Command::new("make")
-        .arg("-C")
-        .arg(root())
-        .arg(format!("WORK={}", dir.join("out").display()))
-        .arg(format!("EXAMPLES={}", dir.join("examples").display()))
-        .arg(format!("BIN={}", bin_dir.display()))
-        .args(["BUILD=0", "FIELD=3fgl_j1306", "MC=3", "TREES=10", "SEED=5"])
-        .args(extra)
-        .output()
-        .expect("make is needed for the pipeline tests");
-    assert!(
-        out.status.success(),
-        "make {extra:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 #[test]
 fn pipe_and_fused_paths_agree_byte_for_byte_and_make_is_incremental() {
-    let dir = scratch("pipeline");
-    make(&dir, &["-j2", "field"]);
-    make(&dir, &["fused"]);
-    let field = dir.join("out/3fgl_j1306");
-    let piped = std::fs::read_to_string(field.join("classified.csv")).unwrap();
-    let fused = std::fs::read_to_string(field.join("classified-fused.csv")).unwrap();
+    let job = Job::new("pipeline");
+    job.make(&["-j2", "field"]);
+    job.make(&["fused"]);
+    let piped = job.read("3fgl_j1306/classified.csv");
+    let fused = job.read("3fgl_j1306/classified-fused.csv");
     assert_eq!(piped, fused, "pipe and fused paths differ");
     let table = Csv::parse(&piped);
-    assert!(!table.rows.is_empty());
+    assert_eq!(table.rows.len(), 16);
     for c in [
         "ebv",
         "ebv_bin",
@@ -68,42 +34,25 @@ fn pipe_and_fused_paths_agree_byte_for_byte_and_make_is_incremental() {
     assert!((0..table.rows.len()).all(|i| table.num(i, "CT").is_some()));
 
     // A second make has nothing to do.
-    let again = make(&dir, &["field"]);
-    let said = String::from_utf8_lossy(&again.stdout);
-    assert!(
-        !said.contains("fechner") && !said.contains("rforest"),
-        "second make rebuilt:\n{said}"
-    );
+    assert!(job.rerun(&["field"]).is_empty());
 
-    // Touching one catalog rebuilds the cross-match and what follows, not the X-ray table.
-    let ave = std::fs::metadata(field.join("ave.csv"))
-        .unwrap()
-        .modified()
-        .unwrap();
+    // Touching one catalog reruns the cross-match and what follows, not the X-ray table.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let gaia = dir.join("examples/3fgl_j1306/input/gaia.csv");
+    let gaia = job.dir.join("examples/3fgl_j1306/input/gaia.csv");
     let text = std::fs::read(&gaia).unwrap();
     std::fs::write(&gaia, text).unwrap();
-    let rebuilt = make(&dir, &["field"]);
-    let said = String::from_utf8_lossy(&rebuilt.stdout);
-    assert!(
-        said.contains("xmatch") && !said.contains("fechner"),
-        "{said}"
-    );
-    assert_eq!(
-        std::fs::metadata(field.join("ave.csv"))
-            .unwrap()
-            .modified()
-            .unwrap(),
-        ave
-    );
-    assert_eq!(
-        std::fs::read_to_string(field.join("classified.csv")).unwrap(),
-        piped
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    let rerun = job.rerun(&["field"]);
+    assert!(rerun.contains("3fgl_j1306/mw.csv"), "{rerun:?}");
+    assert!(rerun.contains("3fgl_j1306/classified.csv"), "{rerun:?}");
+    assert!(!rerun.contains("3fgl_j1306/ave.csv"), "{rerun:?}");
+    assert_eq!(job.read("3fgl_j1306/classified.csv"), piped);
 }
 
+/// `make RFOREST="python3 examples/sklearn_rforest.py"` reruns the replicas with
+/// scikit-learn's forest on the same replicas (same samples, features, SMOTE rows); the
+/// classes must agree with `rforest`'s for at least 90% of NGC 3532's 373 sources (93%,
+/// 347, with scikit-learn 1.9.1 at 2 replicas of 100 trees: the forests differ only in
+/// their random draws, and the field has sources near a tie between two classes).
 #[test]
 fn rforest_can_be_swapped_for_scikit_learn() {
     let has_sklearn = Command::new("python3")
@@ -118,22 +67,39 @@ fn rforest_can_be_swapped_for_scikit_learn() {
         eprintln!("skipping: python3 with scikit-learn is not installed");
         return;
     }
-    let dir = scratch("swap");
-    let script = root().join("examples/sklearn_rforest.py");
-    make(
-        &dir,
-        &["field", &format!("RFOREST=python3 {}", script.display())],
+    let job = Job::with_field("swap", "ngc3532");
+    let quick = ["FIELD=ngc3532", "MC=2", "TREES=100", "field"];
+    job.make(&quick);
+    let ours = Csv::parse(&job.read("ngc3532/classified.csv"));
+    let swap = format!(
+        "RFOREST=python3 {}",
+        root().join("examples/sklearn_rforest.py").display()
     );
-    let table = Csv::read(&dir.join("out/3fgl_j1306/classified.csv"));
-    assert!(!table.rows.is_empty());
-    for i in 0..table.rows.len() {
-        let class = table.text(i, "Class");
+    let mut forest_step: BTreeSet<String> =
+        job.times().into_keys().filter(|p| is_replica(p)).collect();
+    forest_step.insert("ngc3532/replicas.csv".to_string());
+    forest_step.extend(field_tables("ngc3532"));
+    // The forest step and what follows it rerun, not the training sets nor E(B-V).
+    assert_eq!(
+        job.rerun(&[&quick[..], &[swap.as_str()]].concat()),
+        forest_step
+    );
+    let theirs = Csv::parse(&job.read("ngc3532/classified.csv"));
+    assert_eq!(theirs.rows.len(), 373);
+    let mut same = 0;
+    for i in 0..theirs.rows.len() {
+        assert_eq!(theirs.text(i, "CSCv2_name"), ours.text(i, "CSCv2_name"));
+        let class = theirs.text(i, "Class");
         assert!(
             common_classes().contains(&class),
             "row {i}: class '{class}'"
         );
+        same += usize::from(class == ours.text(i, "Class"));
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        same * 10 >= 9 * 373,
+        "{same} of 373 sources in the same class"
+    );
 }
 
 fn common_classes() -> [&'static str; 8] {

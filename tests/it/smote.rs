@@ -287,7 +287,9 @@ fn synthetic_rows_lie_on_imbalanced_learns_neighbour_segments() {
     assert_eq!(csv.rows.len(), 3 * 200);
     let classes: Vec<&str> = (213..600).map(|i| csv.text(i, "True_Class")).collect();
     assert_eq!(classes.iter().filter(|&&c| c == "CV").count(), 194);
-    assert!(classes[..194].iter().all(|&c| c == "CV") && classes[194..].iter().all(|&c| c == "YSO"));
+    assert!(
+        classes[..194].iter().all(|&c| c == "CV") && classes[194..].iter().all(|&c| c == "YSO")
+    );
 
     let mut gaps = Vec::new();
     for (class, first, neighbours) in [
@@ -304,7 +306,9 @@ fn synthetic_rows_lie_on_imbalanced_learns_neighbour_segments() {
                 .iter()
                 .enumerate()
                 .flat_map(|(a, nbs)| nbs.iter().map(move |&b| (a, b)))
-                .filter_map(|(a, b)| gap_on_segment(&s, &members[a], &members[b]).map(|g| (a, b, g)))
+                .filter_map(|(a, b)| {
+                    gap_on_segment(&s, &members[a], &members[b]).map(|g| (a, b, g))
+                })
                 .collect();
             // A point between mutual neighbours lies on both segments (gaps g, 1 - g).
             let pairs: BTreeSet<(usize, usize)> =
