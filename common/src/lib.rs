@@ -1,6 +1,6 @@
 //! Every computation of the MUWCLASS tools (Yang et al. 2022, ApJ 941, 104). The tool
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
-//! `../shared/docs/muwclass-spec.md` ("spec") is cited by section throughout.
+//! `docs/method.md` ("spec") is cited by section throughout.
 
 pub mod absorption;
 pub mod aggregate;
