@@ -22,7 +22,8 @@
 #
 # Options (empty: the tools' default, the paper's):
 #   FIELD=ngc3532|ic2395|3fgl_j1306  MC=100 (replicas)  SEED=1  TREES=  K=  ERROR_SCALE=
-#   BIN_WIDTH= (E(B-V) bin width, mag)  CT_CUT= (summary, metrics, confusion matrices)
+#   BIN_WIDTH= (E(B-V) bin width, mag) or BIN_OPTS= (e.g. "--bin-rel 0.02")
+#   CT_CUT= (summary, page, regions, metrics, confusion matrices)
 #   TRAINING_SET=common/data/td_2941.csv  LOOCV_MC=10  LOOCV_LIMIT=  FIG_SOURCE=
 #   IN= OUT= (make classify)  EXAMPLES=examples  WORK=out
 #   BIN=target/release  BUILD=1 (0: use the tools in BIN as they are)
@@ -90,7 +91,8 @@ REPLICA_OPTS := --seed $(SEED) $(call flag,ERROR_SCALE,error-scale)
 FOREST_OPTS  := $(call flag,TREES,trees)
 SMOTE_OPTS   := $(call flag,K,k)
 FUSED_OPTS   := $(REPLICA_OPTS) $(call flag,TREES,trees) $(call flag,K,k)
-BIN_OPTS     := $(call flag,BIN_WIDTH,bin-width)
+# E(B-V) binning: BIN_WIDTH, or any binning flags of the tools (BIN_OPTS="--bin-rel 0.02").
+BIN_OPTS     ?= $(call flag,BIN_WIDTH,bin-width)
 CT_OPTS      := $(call flag,CT_CUT,ct-cut)
 
 # --- What a step depends on besides its data: its options and its programs ------
@@ -155,11 +157,11 @@ $(foreach f,$(XRAY_FIELDS),$(eval $(WORK)/$(f)/mw.csv: $(call uses,XMATCH) \
 crossmatch: $(foreach f,$(FIELDS),$(WORK)/$(f)/mw.csv)
 
 # E(B-V) toward each source and its E(B-V) bin (spec 3.1, 3.6).
-$(F)/ebv.csv: $(F)/mw.csv $(call uses,REDDEN) $(call options,$(F)/.ebv.opts,REDDEN BIN_WIDTH)
+$(F)/ebv.csv: $(F)/mw.csv $(call uses,REDDEN) $(call options,$(F)/.ebv.opts,REDDEN BIN_WIDTH BIN_OPTS)
 	$(REDDEN) --lookup $(BIN_OPTS) -o $@ $<
 
 # One table per E(B-V) bin, and the list of bins with their mean E(B-V).
-$(F)/bins.csv: $(F)/ebv.csv $(call uses,EBVBINS) $(call options,$(F)/.bins.opts,EBVBINS BIN_WIDTH)
+$(F)/bins.csv: $(F)/ebv.csv $(call uses,EBVBINS) $(call options,$(F)/.bins.opts,EBVBINS BIN_WIDTH BIN_OPTS)
 	rm -rf $(F)/bins
 	$(EBVBINS) --dir $(F)/bins $(BIN_OPTS) -o $@ $<
 
@@ -226,7 +228,7 @@ field: $(F)/classified.csv $(F)/classified.html $(F)/classified.reg $(call uses,
 
 # --- Fused path: all bins and replicas in one process --------------------------------
 
-FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE BIN_WIDTH TRAINING_SET
+FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE BIN_WIDTH BIN_OPTS TRAINING_SET
 
 $(F)/classified-fused.csv: $(F)/mw.csv $(TRAINING_SET) $(call uses,CLASSIFY) $(call options,$(F)/.fused.opts,$(FUSED))
 	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) --training-set $(TRAINING_SET) --quiet -o $@ $<
@@ -244,14 +246,12 @@ SHARDS ?= 8
 CPUS ?= 1
 PARTITION ?=
 ACCOUNT ?=
-BIN_OPTS ?=
-
-slurm: $(TOOLS)
+slurm: $(TOOL_BINS)
 	IN="$(IN)" OUT="$(OUT)" MC=$(MC) SHARDS=$(SHARDS) SEED=$(SEED) TREES=$(TREES) K=$(K) \
 	  ERROR_SCALE=$(ERROR_SCALE) BIN_OPTS="$(BIN_OPTS)" CPUS=$(CPUS) PARTITION="$(PARTITION)" \
 	  ACCOUNT="$(ACCOUNT)" BIN="$(BIN)" slurm/submit.sh
 
-slurm-check: $(TOOLS)
+slurm-check: $(TOOL_BINS)
 	BIN="$(BIN)" slurm/check.sh
 
 # --- The training set: LOOCV, metrics, figures -----------------------------------
