@@ -8,10 +8,11 @@ use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
-    about = "Synthetic CSC detections, X-ray source lists and catalogs for benchmarks",
-    after_help = "Example (the xmatch benchmark, benches/xmatch.sh):\n  \
+    about = "Synthetic CSC detections, X-ray source lists, catalogs and CSC-sized tables for benchmarks",
+    after_help = "Examples (benches/xmatch.sh, benches/catalog_cost.sh):\n  \
 synth xray 100000 > xray.csv && synth catalog gaia 2000000 > gaia.csv\n  \
-xmatch --gaia gaia.csv xray.csv > matched.csv"
+xmatch --gaia gaia.csv xray.csv > matched.csv\n  \
+synth csc > csc.csv && classify --mc 10 csc.csv -o csc_classified.csv   (CSC 2.1's 407,000 sources)"
 )]
 struct Args {
     #[command(subcommand)]
@@ -29,6 +30,13 @@ enum What {
     Xray { n: usize },
     /// A counterpart catalog in VizieR columns: gaia, 2mass, allwise, catwise or unwise.
     Catalog { catalog: String, n: usize },
+    /// A CSC-2.1-like source table in the paper's columns (input of `classify`):
+    /// positions clustered in Chandra-like pointings over the whole sky, values drawn
+    /// from the training set.
+    Csc {
+        #[arg(default_value_t = common::synth::catalog::CSC21_SOURCES)]
+        n: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,6 +49,10 @@ fn main() -> ExitCode {
             What::Xray { n } => common::synth::sky::write_xray(*n, args.seed, &mut out)?,
             What::Catalog { catalog, n } => {
                 common::synth::sky::write_catalog(catalog, *n, args.seed, &mut out)?
+            }
+            What::Csc { n } => {
+                let td = common::sources::Sources::embedded_training_set()?;
+                common::synth::catalog::write(*n, args.seed, &td, &mut out)?
             }
         }
         out.flush().map_err(|e| common::Error::io("<stdout>", e))

@@ -371,9 +371,21 @@ fn mul(a: [[f64; 3]; 3], b: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
 
 /// Galactic (l, b) in degrees of an ICRS (ra, dec) in degrees.
 pub fn icrs_to_galactic(ra_deg: f64, dec_deg: f64) -> (f64, f64) {
+    rotate(&icrs_to_galactic_matrix(), ra_deg, dec_deg)
+}
+
+/// ICRS (ra, dec) in degrees of a Galactic (l, b) in degrees: the inverse rotation
+/// (the transpose of [`icrs_to_galactic`]'s).
+pub fn galactic_to_icrs(l_deg: f64, b_deg: f64) -> (f64, f64) {
     let m = icrs_to_galactic_matrix();
-    let (ra, dec) = (ra_deg.to_radians(), dec_deg.to_radians());
-    let v = [dec.cos() * ra.cos(), dec.cos() * ra.sin(), dec.sin()];
+    let t: [[f64; 3]; 3] = std::array::from_fn(|i| std::array::from_fn(|j| m[j][i]));
+    rotate(&t, l_deg, b_deg)
+}
+
+/// Longitude in [0, 360) and latitude in degrees of the direction (lon, lat) rotated by `m`.
+fn rotate(m: &[[f64; 3]; 3], lon_deg: f64, lat_deg: f64) -> (f64, f64) {
+    let (lon, lat) = (lon_deg.to_radians(), lat_deg.to_radians());
+    let v = [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()];
     let g: Vec<f64> = (0..3)
         .map(|i| m[i][0] * v[0] + m[i][1] * v[1] + m[i][2] * v[2])
         .collect();
@@ -410,6 +422,14 @@ mod tests {
         assert!((l.rem_euclid(360.0) - 360.0).abs().min(l) < 1e-6 && b.abs() < 1e-6);
         let (_, b) = icrs_to_galactic(192.85948, 27.12825);
         assert!((b - 90.0).abs() < 1e-4);
+        // The inverse rotation takes (0, 0) back to the centre, and round-trips.
+        let (ra, dec) = galactic_to_icrs(0.0, 0.0);
+        assert!((ra - 266.40498829).abs() < 1e-6 && (dec + 28.93617776).abs() < 1e-6);
+        for (l, b) in [(10.0, -3.0), (200.0, 45.0), (359.5, 89.0)] {
+            let (ra, dec) = galactic_to_icrs(l, b);
+            let (l2, b2) = icrs_to_galactic(ra, dec);
+            assert!((l2 - l).abs() < 1e-9 && (b2 - b).abs() < 1e-9, "{l} {b}: {l2} {b2}");
+        }
     }
 
     #[test]

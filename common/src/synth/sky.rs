@@ -40,7 +40,7 @@ fn xray_position(seed: u64, k: usize) -> (f64, f64) {
     position(&mut stream(seed, 0, k))
 }
 
-fn sexagesimal(ra: f64, dec: f64, ra_dec: usize, dec_dec: usize) -> (String, String) {
+pub(super) fn sexagesimal(ra: f64, dec: f64, ra_dec: usize, dec_dec: usize) -> (String, String) {
     let h = ra / 15.0;
     let (hh, mm) = (h.trunc(), (h.fract() * 60.0).trunc());
     let ss = ((h * 60.0).fract() * 60.0).min(59.999);
