@@ -189,15 +189,28 @@ pub fn smote_table(
 /// not pay (in 29 dimensions it visits most leaves).
 fn nearest_neighbours(pts: &[f64], n_features: usize, k: usize) -> Vec<usize> {
     let m = pts.len() / n_features;
+    // Feature-major copy, so that the distances of one point to all later points are
+    // summed feature by feature across independent lanes (vectorised) rather than
+    // one serial sum per pair; each distance still adds its terms in feature order
+    // from 0, so it has the same bits.
+    let mut by_feature = vec![0.0f64; m * n_features];
+    for (i, row) in pts.chunks_exact(n_features).enumerate() {
+        for (f, &v) in row.iter().enumerate() {
+            by_feature[f * m + i] = v;
+        }
+    }
     // Full symmetric distance matrix: half the arithmetic of computing each row alone.
     let mut d2 = vec![0.0f64; m * m];
     for i in 0..m {
-        let a = &pts[i * n_features..(i + 1) * n_features];
+        let row = &mut d2[i * m + i + 1..(i + 1) * m];
+        for (f, column) in by_feature.chunks_exact(m).enumerate() {
+            let a = pts[i * n_features + f];
+            for (d, &b) in row.iter_mut().zip(&column[i + 1..]) {
+                *d += (a - b) * (a - b);
+            }
+        }
         for j in (i + 1)..m {
-            let b = &pts[j * n_features..(j + 1) * n_features];
-            let d: f64 = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum();
-            d2[i * m + j] = d;
-            d2[j * m + i] = d;
+            d2[j * m + i] = d2[i * m + j];
         }
     }
     let mut nn = Vec::with_capacity(m * k);
