@@ -473,29 +473,44 @@ fn total_order(col: &[f32]) -> Vec<u32> {
             (u64::from(k) << 32) | i as u64
         })
         .collect();
-    let mut scratch = vec![0u64; keys.len()];
-    for shift in [32, 40, 48, 56] {
-        let mut counts = [0usize; 256];
-        for &k in &keys {
-            counts[((k >> shift) & 0xff) as usize] += 1;
+    radix_sort_high::<4>(&mut keys, &mut Vec::new());
+    keys.into_iter().map(|k| k as u32).collect()
+}
+
+/// Sorts keys by their bits 32 .. 32 + 8·P, stably: LSD radix sort, 8 bits a pass,
+/// the digit counts of every pass taken in one read of the keys, a pass skipped when
+/// every key has the same digit (narrow rank ranges deep in a tree).
+fn radix_sort_high<const P: usize>(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    let len = keys.len();
+    // Every slot is written before it is read: only grow the buffer, never clear it.
+    if scratch.len() < len {
+        scratch.resize(len, 0);
+    }
+    let mut all_counts = [[0u32; 256]; P];
+    for &k in keys.iter() {
+        for (pass, counts) in all_counts.iter_mut().enumerate() {
+            counts[((k >> (32 + 8 * pass)) & 0xff) as usize] += 1;
         }
-        if counts.contains(&keys.len()) {
+    }
+    for (pass, counts) in all_counts.iter_mut().enumerate() {
+        if counts.contains(&(len as u32)) {
             continue;
         }
+        let shift = 32 + 8 * pass;
         let mut sum = 0;
         for c in counts.iter_mut() {
             let here = *c;
             *c = sum;
             sum += here;
         }
-        for &k in &keys {
+        for &k in keys.iter() {
             let d = ((k >> shift) & 0xff) as usize;
-            scratch[counts[d]] = k;
+            scratch[counts[d] as usize] = k;
             counts[d] += 1;
         }
-        std::mem::swap(&mut keys, &mut scratch);
+        std::mem::swap(keys, scratch);
+        keys.truncate(len);
     }
-    keys.into_iter().map(|k| k as u32).collect()
 }
 
 /// A node waiting on the depth-first stack (scikit-learn's `StackRecord`), with the
@@ -638,47 +653,12 @@ fn key(rank: u32, wc: u32) -> u64 {
 /// nodes, comparison sort for small ones. Order within a rank is irrelevant (samples
 /// of one value are never separated).
 fn sort_keys(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, rank_bits: u32) {
-    if keys.len() < 256 || rank_bits > 24 {
-        keys.sort_unstable();
-        return;
-    }
-    let passes = rank_bits.div_ceil(8).max(1) as usize;
-    let len = keys.len();
-    // Every slot is written before it is read: only grow the buffer, never clear it.
-    if scratch.len() < len {
-        scratch.resize(len, 0);
-    }
-    // The digit counts of every pass in one read of the keys.
-    let mut all_counts = [[0u32; 256]; 3];
-    for &k in keys.iter() {
-        let r = (k >> 32) as usize;
-        all_counts[0][r & 0xff] += 1;
-        if passes > 1 {
-            all_counts[1][(r >> 8) & 0xff] += 1;
-        }
-        if passes > 2 {
-            all_counts[2][(r >> 16) & 0xff] += 1;
-        }
-    }
-    for (pass, counts) in all_counts[..passes].iter_mut().enumerate() {
-        // A digit shared by every key (narrow rank ranges deep in a tree) orders nothing.
-        if counts.contains(&(len as u32)) {
-            continue;
-        }
-        let shift = 32 + 8 * pass;
-        let mut sum = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = sum;
-            sum += here;
-        }
-        for &k in keys.iter() {
-            let d = ((k >> shift) & 0xff) as usize;
-            scratch[counts[d] as usize] = k;
-            counts[d] += 1;
-        }
-        std::mem::swap(keys, scratch);
-        keys.truncate(len);
+    match rank_bits {
+        _ if keys.len() < 256 => keys.sort_unstable(),
+        0..=8 => radix_sort_high::<1>(keys, scratch),
+        9..=16 => radix_sort_high::<2>(keys, scratch),
+        17..=24 => radix_sort_high::<3>(keys, scratch),
+        _ => keys.sort_unstable(),
     }
 }
 
