@@ -428,7 +428,10 @@ mod tests {
         for (l, b) in [(10.0, -3.0), (200.0, 45.0), (359.5, 89.0)] {
             let (ra, dec) = galactic_to_icrs(l, b);
             let (l2, b2) = icrs_to_galactic(ra, dec);
-            assert!((l2 - l).abs() < 1e-9 && (b2 - b).abs() < 1e-9, "{l} {b}: {l2} {b2}");
+            assert!(
+                (l2 - l).abs() < 1e-9 && (b2 - b).abs() < 1e-9,
+                "{l} {b}: {l2} {b2}"
+            );
         }
     }
 

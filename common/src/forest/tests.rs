@@ -509,7 +509,11 @@ fn total_order_is_a_stable_total_cmp_sort() {
     let mut col: Vec<f32> = vec![0.0, -0.0, 1.0, -1.0, f32::INFINITY, f32::NEG_INFINITY];
     col.extend((0..3000).map(|_| {
         let v: f32 = rng.random_range(-1e3..1e3) * 10f32.powi(rng.random_range(-30..30));
-        if rng.random::<f64>() < 0.2 { v.round() } else { v }
+        if rng.random::<f64>() < 0.2 {
+            v.round()
+        } else {
+            v
+        }
     }));
     let mut want: Vec<u32> = (0..col.len() as u32).collect();
     want.sort_by(|&a, &b| col[a as usize].total_cmp(&col[b as usize]));

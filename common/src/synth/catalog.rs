@@ -196,7 +196,9 @@ mod tests {
         assert_eq!(s.len(), n);
         let unique: HashSet<&String> = s.names.iter().collect();
         assert_eq!(unique.len(), n);
-        let b: Vec<f64> = (0..n).map(|k| icrs_to_galactic(s.ra[k], s.dec[k]).1).collect();
+        let b: Vec<f64> = (0..n)
+            .map(|k| icrs_to_galactic(s.ra[k], s.dec[k]).1)
+            .collect();
         let high = b.iter().filter(|b| b.abs() > 10.0).count() as f64 / n as f64;
         let plane = b.iter().filter(|b| b.abs() < 2.0).count() as f64 / n as f64;
         // Isotropic alone gives 83% at |b| > 10 and 3.5% at |b| < 2.
@@ -217,7 +219,10 @@ mod tests {
         assert!(s.flux.iter().flatten().all(|f| *f > 0.0));
         let g_missing = s.mag.iter().filter(|m| m[0].is_nan()).count() as f64 / n as f64;
         let td_missing = td.mag.iter().filter(|m| m[0].is_nan()).count() as f64 / td.len() as f64;
-        assert!((g_missing - td_missing).abs() < 0.03, "{g_missing} {td_missing}");
+        assert!(
+            (g_missing - td_missing).abs() < 0.03,
+            "{g_missing} {td_missing}"
+        );
     }
 
     #[test]
