@@ -68,7 +68,7 @@ big=$(awk -F, 'NR > 1 && $2 > m { m = $2; b = $1 } END { print b }' "$dir/bins.c
 awk -F, -v bin="$big" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ebv_bin") c = i; print; next }
     $c == bin' "$dir/csc_ebv.csv" > "$dir/bin_$big.csv"
 cpu() { # cpu TOOL MC FILE -> "cpu_seconds peak_kb"
-    /usr/bin/time -f "%U %S %M" -o "$dir/t" "$1" --threads 1 --quiet --mc "$2" "$3" -o /dev/null 2> "$dir/err"
+    /usr/bin/time -f "%U %S %M" -o "$dir/t" "$1" --threads 1 --quiet --mc "$2" "$3" -o "$dir/out.csv" 2> "$dir/err"
     awk '{ printf "%.3f %d\n", $1 + $2, $3 }' "$dir/t"
 }
 echo "unit cost (one thread): S sources of bin $big, R1 and R2 replicas"
