@@ -121,6 +121,29 @@ pub fn inter_prob(dof: usize, chisqr: f64) -> f64 {
     round_half_even(p, 3)
 }
 
+/// The accepted names of the per-observation column of a name that CSC has at the
+/// master level too: `.1` as a CSCview export re-saved by pandas names it, and the
+/// alias `_obs` of the queries `query` writes (ADQL identifiers cannot hold a dot).
+pub fn observation_column(name: &str) -> [String; 2] {
+    [format!("{name}.1"), format!("{name}{OBS_ALIAS}")]
+}
+
+/// The suffix `query` gives per-observation columns whose name the master has too.
+pub const OBS_ALIAS: &str = "_obs";
+
+/// A position cell: decimal degrees (as TAP services give them) or sexagesimal
+/// "h m s" / "d m s" (as CSCview gives them; `hours` for right ascension).
+pub fn angle(text: &str, hours: bool) -> std::result::Result<f64, String> {
+    let t = text.trim();
+    if !t.contains([' ', ':']) {
+        return match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(format!("not an angle (degrees or sexagesimal): '{t}'")),
+        };
+    }
+    Ok(sexagesimal(t)? * if hours { 15.0 } else { 1.0 })
+}
+
 /// Sexagesimal "d m s" (or "h m s") to decimal units; the sign of the first field
 /// applies to the whole value ("-00 30 00" is -0.5).
 pub fn sexagesimal(text: &str) -> std::result::Result<f64, String> {
@@ -489,11 +512,13 @@ impl Columns {
                 h.find(&format!("flux_aper90_{kind}{b}"))?;
             }
         }
+        let obs =
+            |name: &str| h.require_any(&observation_column(name).each_ref().map(String::as_str));
         let band = |b: &str| -> Result<[usize; 3]> {
             Ok([
-                h.require(&format!("flux_aper90_{b}.1"))?,
-                h.require(&format!("flux_aper90_lolim_{b}.1"))?,
-                h.require(&format!("flux_aper90_hilim_{b}.1"))?,
+                obs(&format!("flux_aper90_{b}"))?,
+                obs(&format!("flux_aper90_lolim_{b}"))?,
+                obs(&format!("flux_aper90_hilim_{b}"))?,
             ])
         };
         Ok(Columns {
@@ -518,8 +543,8 @@ impl Columns {
             theta: h.require("theta")?,
             flux_significance_b: h.require("flux_significance_b")?,
             pileup_warning: h.require("pileup_warning")?,
-            sat_obs: h.require("sat_src_flag.1")?,
-            streak_obs: h.require("streak_src_flag.1")?,
+            sat_obs: obs("sat_src_flag")?,
+            streak_obs: obs("streak_src_flag")?,
             flux: [band("s")?, band("m")?, band("h")?],
             kp_prob_b: h.require("kp_prob_b")?,
         })
@@ -579,19 +604,19 @@ impl Columns {
     }
 
     fn master(&self, row: &Cells) -> Result<Master> {
-        let angle = |col: usize| -> Result<f64> {
+        let angle = |col: usize, hours: bool| -> Result<f64> {
             let text = row.text(col)?;
             if text.is_empty() {
                 return Err(row.error(col, "missing value where one is required"));
             }
-            sexagesimal(text).map_err(|m| row.error(col, m))
+            angle(text, hours).map_err(|m| row.error(col, m))
         };
         let opt =
             |col: Option<usize>| -> Result<Option<f64>> { col.map_or(Ok(None), |c| row.num(c)) };
         Ok(Master {
             name: self.name(row)?.to_string(),
-            ra: angle(self.ra)? * 15.0,
-            dec: angle(self.dec)?,
+            ra: angle(self.ra, true)?,
+            dec: angle(self.dec, false)?,
             err_ellipse_r0: row.num(self.r0)?,
             err_ellipse_r1: opt(self.r1)?,
             err_ellipse_ang: opt(self.ang)?,
@@ -1275,6 +1300,15 @@ mod tests {
         // 2 dof: 1 - exp(-x/2); x = 2 ln 10 gives 0.9.
         assert_eq!(inter_prob(2, 2.0 * 10f64.ln()), 0.9);
         assert_eq!(inter_prob(3, 0.0), 0.0);
+    }
+
+    #[test]
+    fn positions_in_degrees_or_sexagesimal() {
+        assert_eq!(angle(" 166.28875 ", true).unwrap(), 166.28875);
+        assert_eq!(angle("-58.85", false).unwrap(), -58.85);
+        assert!((angle(" 11 05 07.45", true).unwrap() - 166.28104166666665).abs() < 1e-12);
+        assert!(angle("1e400", false).is_err());
+        assert!(angle("x", false).is_err());
     }
 
     #[test]

@@ -12,6 +12,12 @@ use std::sync::Arc;
 
 use crate::error::{Error, Location, Result};
 
+pub mod fits;
+pub mod formats;
+pub mod votable;
+
+use formats::Format;
+
 /// The name used for standard input and output in messages.
 pub const STDIN: &str = "<stdin>";
 
@@ -300,6 +306,58 @@ fn drop_cr_before_lf(b: &mut [u8]) -> usize {
     w + len - r
 }
 
+/// The one opening function of every input table: the CSV text of `source`, whose
+/// format is told from its first bytes (see [`formats`]): CSV as it is (CR LF line
+/// ends made LF), a VOTable or FITS binary table decoded into CSV as it is read.
+pub fn open_csv(name: &str, source: Box<dyn Read>) -> Result<Box<dyn Read>> {
+    let mut source = BufReader::with_capacity(1 << 16, source);
+    // Enough bytes to tell the format, and for CSV the whole header line (its line
+    // end says whether the file has CR LF line ends).
+    let head = formats::peek(&mut source, 1 << 16, |h| {
+        h.len() >= formats::SNIFF_LEN && (formats::sniff(h) != Format::Csv || h.contains(&b'\n'))
+    })
+    .map_err(|e| Error::io(name, e))?;
+    let format = formats::sniff(&head);
+    Ok(match format {
+        Format::Csv => {
+            let crlf = memchr::memchr(b'\n', &head).is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+            let source = io::Cursor::new(head).chain(source);
+            if crlf {
+                Box::new(CrlfToLf::new(source))
+            } else {
+                Box::new(source)
+            }
+        }
+        Format::VoTable => Box::new(formats::CsvText::new(Box::new(votable::VoTableRows::open(
+            name,
+            io::Cursor::new(head).chain(source),
+        )?))),
+        Format::Fits => Box::new(formats::CsvText::new(Box::new(fits::FitsRows::open(
+            name,
+            io::Cursor::new(head).chain(source),
+        )?))),
+        Format::Gzip => {
+            return Err(Error::file(
+                name,
+                "gzip-compressed: decompress it first (gunzip, or zcat FILE | tool)",
+            ));
+        }
+    })
+}
+
+/// [`open_csv`] for a whole file in memory: the bytes themselves when they are CSV,
+/// else the CSV text of the VOTable or FITS table they hold.
+pub fn csv_bytes(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    if formats::sniff(&bytes[..bytes.len().min(formats::SNIFF_LEN)]) == Format::Csv {
+        return Ok(bytes);
+    }
+    let mut text = Vec::with_capacity(bytes.len());
+    open_csv(name, Box::new(io::Cursor::new(bytes)))?
+        .read_to_end(&mut text)
+        .map_err(|e| formats::take_error(e).unwrap_or_else(|io| Error::io(name, io)))?;
+    Ok(text)
+}
+
 /// A streaming CSV reader by header name.
 pub struct Reader {
     header: Arc<Header>,
@@ -322,17 +380,10 @@ impl Reader {
         }
     }
 
-    /// Reads from any byte source; `name` is used in messages.
+    /// Reads from any byte source; `name` is used in messages. The format (CSV,
+    /// VOTable, FITS) is told from the first bytes ([`open_csv`]).
     pub fn from_reader(name: &str, source: Box<dyn Read>) -> Result<Reader> {
-        // Line ends are taken from the header line; LF files are read as they are.
-        let mut source = BufReader::with_capacity(1 << 16, source);
-        let head = source.fill_buf().map_err(|e| Error::io(name, e))?;
-        let crlf = memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r');
-        let source: Box<dyn Read> = if crlf {
-            Box::new(CrlfToLf::new(source))
-        } else {
-            Box::new(source)
-        };
+        let source = open_csv(name, source)?;
         let mut inner = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
@@ -424,7 +475,10 @@ fn csv_error(file: &str, header: Option<&Header>, e: csv::Error) -> Error {
         }
         csv::ErrorKind::Utf8 { .. } => Error::input(at, "invalid UTF-8"),
         csv::ErrorKind::Io(_) => match e.into_kind() {
-            csv::ErrorKind::Io(io) => Error::io(file, io),
+            // A VOTable or FITS decoding error, with its own location.
+            csv::ErrorKind::Io(io) => {
+                formats::take_error(io).unwrap_or_else(|io| Error::io(file, io))
+            }
             _ => unreachable!(),
         },
         _ => Error::input(at, e.to_string()),

@@ -277,10 +277,12 @@ impl Part {
 }
 
 impl Catalog {
-    /// Reads a catalog file (VizieR columns, with or without the `_<cat>` suffix).
+    /// Reads a catalog file (VizieR columns, with or without the `_<cat>` suffix; CSV,
+    /// VOTable or FITS).
     pub fn read(kind: CatalogKind, path: &Path) -> Result<Catalog> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        let bytes = crate::table::csv_bytes(&name, bytes)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = 1 + upto.iter().filter(|&&b| b == b'\n').count() as u64;

@@ -1,0 +1,497 @@
+//! VOTable in (TABLEDATA, BINARY, BINARY2: what TAP services and TOPCAT write) and out
+//! (TABLEDATA with units and UCDs, which TOPCAT shows).
+//!
+//! Reading uses CDS's `votable` crate for the document up to the data (RESOURCE,
+//! TABLE, FIELDs with their VALUES null) and for decoding binary cells by FIELD
+//! (`Schema`); the row loops are ours so that a truncated or malformed row is reported
+//! with its row and column, and so that a service's row limit (`QUERY_STATUS`
+//! `OVERFLOW`) is an error rather than a silently shorter table. The first TABLE of
+//! the document is read.
+
+use std::io::{BufRead, BufReader, Read};
+
+use base64::engine::{GeneralPurpose, general_purpose};
+use base64::read::DecoderReader;
+use quick_xml::events::Event;
+use serde::de::{DeserializeSeed, Deserializer};
+use votable::data::TableOrBinOrBin2;
+use votable::data::tabledata::FieldIterator;
+use votable::datatype::Datatype;
+use votable::field::Field;
+use votable::impls::b64::read::BinaryDeserializer;
+use votable::impls::visitors::FixedLengthArrayVisitor;
+use votable::impls::{Schema, VOTableValue};
+use votable::iter::SimpleVOTableRowIterator;
+use votable::table::TableElem;
+
+use super::formats::{RowSource, at, fmt_bool, fmt_f32, fmt_f64};
+use crate::error::{Error, Result};
+
+/// How the text of a TABLEDATA cell becomes a CSV cell.
+#[derive(Debug, Clone)]
+enum TextCell {
+    Bool,
+    /// An integer with the FIELD's VALUES null, if any.
+    Int(Option<String>),
+    Float,
+    Other,
+}
+
+enum Body<R: BufRead> {
+    TableData(quick_xml::Reader<R>),
+    Binary {
+        deser: BinaryDeserializer<BufReader<DecoderReader<'static, GeneralPurpose, Base64Text<R>>>>,
+        schema: Vec<Schema>,
+        binary2: bool,
+    },
+    Done,
+}
+
+/// The rows of the first table of a VOTable.
+pub struct VoTableRows<R: BufRead> {
+    file: String,
+    names: Vec<String>,
+    text: Vec<TextCell>,
+    row: u64,
+    body: Body<R>,
+}
+
+fn datatype_name(d: Datatype) -> &'static str {
+    match d {
+        Datatype::ComplexFloat => "floatComplex",
+        Datatype::ComplexDouble => "doubleComplex",
+        _ => "?",
+    }
+}
+
+impl<R: BufRead + 'static> VoTableRows<R> {
+    pub fn open(file: &str, source: R) -> Result<VoTableRows<R>> {
+        let not_votable = |e: votable::error::VOTableError| {
+            Error::file(file, format!("not a readable VOTable: {e}"))
+        };
+        let it = SimpleVOTableRowIterator::from_reader(source).map_err(not_votable)?;
+        let fields: Vec<Field> = it
+            .votable
+            .get_first_table()
+            .map(|t| {
+                t.elems
+                    .iter()
+                    .filter_map(|e| match e {
+                        TableElem::Field(f) => Some(f.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        if names.is_empty() {
+            return Err(Error::file(file, "the VOTable's table has no FIELD"));
+        }
+        let mut text = Vec::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let scalar = f.arraysize.is_none();
+            text.push(match f.datatype {
+                Datatype::ComplexFloat | Datatype::ComplexDouble => {
+                    return Err(Error::input(
+                        at(file, &names, None, Some(i)),
+                        format!("unsupported column type '{}'", datatype_name(f.datatype)),
+                    ));
+                }
+                Datatype::Logical if scalar => TextCell::Bool,
+                Datatype::Byte | Datatype::ShortInt | Datatype::Int | Datatype::LongInt
+                    if scalar =>
+                {
+                    TextCell::Int(f.values.as_ref().and_then(|v| v.null.clone()))
+                }
+                Datatype::Float | Datatype::Double if scalar => TextCell::Float,
+                _ => TextCell::Other,
+            });
+        }
+        let body = match it.data_type {
+            TableOrBinOrBin2::TableData => Body::TableData(it.reader),
+            TableOrBinOrBin2::Binary | TableOrBinOrBin2::Binary2 => {
+                if let Some(i) = fields
+                    .iter()
+                    .position(|f| f.datatype == Datatype::Bit && f.arraysize.is_some())
+                {
+                    return Err(Error::input(
+                        at(file, &names, None, Some(i)),
+                        "unsupported column type 'bit' array in binary serialization",
+                    ));
+                }
+                let binary2 = matches!(it.data_type, TableOrBinOrBin2::Binary2);
+                let decoder = DecoderReader::new(
+                    Base64Text::new(it.reader.into_inner()),
+                    &general_purpose::STANDARD,
+                );
+                Body::Binary {
+                    deser: BinaryDeserializer::new(BufReader::new(decoder)),
+                    schema: fields.iter().map(Schema::from).collect(),
+                    binary2,
+                }
+            }
+            TableOrBinOrBin2::Fits(_) => {
+                return Err(Error::file(
+                    file,
+                    "a VOTable wrapping FITS data: read the FITS file itself",
+                ));
+            }
+        };
+        Ok(VoTableRows {
+            file: file.to_string(),
+            names,
+            text,
+            row: 0,
+            body,
+        })
+    }
+}
+
+impl<R: BufRead> VoTableRows<R> {
+    fn error(&self, column: Option<usize>, msg: impl Into<String>) -> Error {
+        Error::input(at(&self.file, &self.names, Some(self.row), column), msg)
+    }
+
+    /// After the data: the rest of the document must be there, and must not say that
+    /// the service stopped at its row limit.
+    fn check_rest(&self, rest: &[u8]) -> Result<()> {
+        if memchr::memmem::find(rest, b"</VOTABLE>").is_none() {
+            return Err(Error::file(
+                &self.file,
+                format!(
+                    "truncated: the document ends after {} rows, before </VOTABLE>",
+                    self.row
+                ),
+            ));
+        }
+        let mut from = 0;
+        while let Some(i) = memchr::memmem::find(&rest[from..], b"<INFO") {
+            let tag_start = from + i;
+            let tag_end =
+                memchr::memchr(b'>', &rest[tag_start..]).map_or(rest.len(), |e| tag_start + e);
+            let tag = &rest[tag_start..tag_end];
+            if memchr::memmem::find(tag, b"QUERY_STATUS").is_some()
+                && memchr::memmem::find(tag, b"OVERFLOW").is_some()
+            {
+                return Err(Error::file(
+                    &self.file,
+                    format!(
+                        "incomplete: the service stopped at its row limit after {} rows \
+                         (QUERY_STATUS OVERFLOW); query a smaller region or raise MAXREC",
+                        self.row
+                    ),
+                ));
+            }
+            from = tag_end;
+        }
+        Ok(())
+    }
+
+    fn text_row(&mut self, cells: &mut Vec<String>) -> Result<bool> {
+        let Body::TableData(reader) = &mut self.body else {
+            unreachable!()
+        };
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_event(&mut buf) {
+                Ok(Event::Start(e)) if e.local_name() == b"TR" => break,
+                Ok(Event::End(e)) if e.local_name() == b"TABLEDATA" => {
+                    let mut rest = Vec::new();
+                    let Body::TableData(reader) = std::mem::replace(&mut self.body, Body::Done)
+                    else {
+                        unreachable!()
+                    };
+                    reader
+                        .into_inner()
+                        .read_to_end(&mut rest)
+                        .map_err(|e| Error::io(&self.file, e))?;
+                    self.check_rest(&rest)?;
+                    return Ok(false);
+                }
+                Ok(Event::Eof) => {
+                    self.row += 1;
+                    return Err(self.error(
+                        Some(0),
+                        format!("truncated: the document ends after {} rows", self.row - 1),
+                    ));
+                }
+                Ok(Event::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Event::Comment(_)) => {}
+                Ok(_) => {
+                    self.row += 1;
+                    return Err(self.error(None, "not a TABLEDATA row (<TR> expected)"));
+                }
+                Err(e) => {
+                    self.row += 1;
+                    return Err(self.error(None, format!("malformed XML: {e}")));
+                }
+            }
+        }
+        self.row += 1;
+        let n = self.names.len();
+        let mut field_buf = Vec::new();
+        let mut got = 0;
+        let mut failed = None;
+        for cell in FieldIterator::new(reader, &mut field_buf) {
+            match cell {
+                Ok(text) => {
+                    if got < n {
+                        cells.push(text);
+                    }
+                    got += 1;
+                }
+                Err(e) => {
+                    failed = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
+            let what = if e.contains("EOF") || e.contains("Eof") {
+                "truncated: the document ends inside this cell".to_string()
+            } else {
+                format!("malformed cell: {e}")
+            };
+            return Err(self.error(Some(got.min(n - 1)), what));
+        }
+        if got != n {
+            return Err(self.error(
+                Some(got.min(n - 1)),
+                format!("{got} cells where the table has {n} FIELDs"),
+            ));
+        }
+        for (i, cell) in cells.iter_mut().enumerate() {
+            let t = cell.trim();
+            let missing = match &self.text[i] {
+                TextCell::Bool => match t {
+                    "T" | "t" | "1" => {
+                        *cell = "True".into();
+                        continue;
+                    }
+                    "F" | "f" | "0" => {
+                        *cell = "False".into();
+                        continue;
+                    }
+                    "?" | "" => true,
+                    _ if t.eq_ignore_ascii_case("true") => {
+                        *cell = "True".into();
+                        continue;
+                    }
+                    _ if t.eq_ignore_ascii_case("false") => {
+                        *cell = "False".into();
+                        continue;
+                    }
+                    _ => {
+                        return Err(self.error(Some(i), format!("not a VOTable boolean: '{t}'")));
+                    }
+                },
+                TextCell::Int(Some(null)) => t == null.trim(),
+                TextCell::Float => t.eq_ignore_ascii_case("nan"),
+                _ => false,
+            };
+            if missing {
+                cell.clear();
+            }
+        }
+        Ok(true)
+    }
+
+    fn binary_row(&mut self, cells: &mut Vec<String>) -> Result<bool> {
+        let Body::Binary {
+            deser,
+            schema,
+            binary2,
+        } = &mut self.body
+        else {
+            unreachable!()
+        };
+        let has_data = deser.has_data_left().map_err(|e| {
+            Error::input(
+                at(&self.file, &self.names, Some(self.row + 1), None),
+                format!("invalid base64 stream: {e}"),
+            )
+        })?;
+        if !has_data {
+            let Body::Binary { deser, .. } = std::mem::replace(&mut self.body, Body::Done) else {
+                unreachable!()
+            };
+            let text = deser.into_inner().into_inner().into_inner();
+            if !text.closed {
+                return Err(Error::file(
+                    &self.file,
+                    format!(
+                        "truncated: the binary stream ends after {} rows, without </STREAM>",
+                        self.row
+                    ),
+                ));
+            }
+            let mut rest = Vec::new();
+            let mut inner = text.inner;
+            inner
+                .read_to_end(&mut rest)
+                .map_err(|e| Error::io(&self.file, e))?;
+            self.check_rest(&rest)?;
+            return Ok(false);
+        }
+        self.row += 1;
+        let n = schema.len();
+        let nulls: Vec<u8> = if *binary2 {
+            let n_bytes = n.div_ceil(8);
+            match (&mut *deser).deserialize_tuple(n_bytes, FixedLengthArrayVisitor::new(n_bytes)) {
+                Ok(v) => v,
+                Err(e) => {
+                    let e = e.to_string();
+                    return Err(Error::input(
+                        at(&self.file, &self.names, Some(self.row), Some(0)),
+                        binary_problem(&e),
+                    ));
+                }
+            }
+        } else {
+            vec![0; n.div_ceil(8)]
+        };
+        for (i, s) in schema.iter().enumerate() {
+            let value = s.deserialize(&mut *deser).map_err(|e| {
+                Error::input(
+                    at(&self.file, &self.names, Some(self.row), Some(i)),
+                    binary_problem(&e.to_string()),
+                )
+            })?;
+            let mut cell = String::new();
+            if nulls[i >> 3] & (128u8 >> (i & 7)) == 0 {
+                write_value(&value, &mut cell);
+            }
+            cells.push(cell);
+        }
+        Ok(true)
+    }
+}
+
+fn binary_problem(e: &str) -> String {
+    if e.contains("end of")
+        || e.contains("EOF")
+        || e.contains("Eof")
+        || e.contains("fill whole buffer")
+    {
+        "truncated: the binary stream ends inside this cell".to_string()
+    } else {
+        format!("unreadable binary cell: {e}")
+    }
+}
+
+/// A decoded binary cell as CSV text (see the module doc of `formats`).
+fn write_value(v: &VOTableValue, out: &mut String) {
+    use std::fmt::Write;
+    fn join<T>(items: &[T], out: &mut String, mut f: impl FnMut(&T, &mut String)) {
+        for (k, x) in items.iter().enumerate() {
+            if k > 0 {
+                out.push(' ');
+            }
+            f(x, out);
+        }
+    }
+    match v {
+        VOTableValue::Null => {}
+        VOTableValue::Bool(b) => out.push_str(fmt_bool(*b)),
+        VOTableValue::Byte(x) => write!(out, "{x}").unwrap(),
+        VOTableValue::Short(x) => write!(out, "{x}").unwrap(),
+        VOTableValue::Int(x) => write!(out, "{x}").unwrap(),
+        VOTableValue::Long(x) => write!(out, "{x}").unwrap(),
+        VOTableValue::Double(x) => fmt_f64(*x, out),
+        VOTableValue::Float(x) => fmt_f32(*x, out),
+        VOTableValue::CharASCII(c) | VOTableValue::CharUnicode(c) => {
+            if *c != '\0' {
+                out.push(*c)
+            }
+        }
+        VOTableValue::String(s) => out.push_str(s.trim_end_matches('\0')),
+        VOTableValue::BooleanArray(xs) => join(xs, out, |x, o| o.push_str(x.map_or("?", fmt_bool))),
+        VOTableValue::ByteArray(xs) => join(xs, out, |x, o| write!(o, "{x}").unwrap()),
+        VOTableValue::ShortArray(xs) => join(xs, out, |x, o| write!(o, "{x}").unwrap()),
+        VOTableValue::IntArray(xs) => join(xs, out, |x, o| write!(o, "{x}").unwrap()),
+        VOTableValue::LongArray(xs) => join(xs, out, |x, o| write!(o, "{x}").unwrap()),
+        VOTableValue::DoubleArray(xs) => join(xs, out, |x, o| {
+            if x.is_finite() {
+                fmt_f64(*x, o)
+            } else {
+                o.push_str("NaN")
+            }
+        }),
+        VOTableValue::FloatArray(xs) => join(xs, out, |x, o| {
+            if x.is_finite() {
+                fmt_f32(*x, o)
+            } else {
+                o.push_str("NaN")
+            }
+        }),
+        VOTableValue::StringArray(xs) => join(xs, out, |x, o| o.push_str(x.trim_end_matches('\0'))),
+        // Refused when the table is opened (bit arrays: the crate's BitVec has no
+        // accessor).
+        VOTableValue::BitArray(_)
+        | VOTableValue::ComplexDouble(_)
+        | VOTableValue::ComplexFloat(_)
+        | VOTableValue::ComplexDoubleArray(_)
+        | VOTableValue::ComplexFloatArray(_) => {}
+    }
+}
+
+impl<R: BufRead> RowSource for VoTableRows<R> {
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    fn next_row(&mut self, cells: &mut Vec<String>) -> Result<bool> {
+        cells.clear();
+        match self.body {
+            Body::TableData(_) => self.text_row(cells),
+            Body::Binary { .. } => self.binary_row(cells),
+            Body::Done => Ok(false),
+        }
+    }
+}
+
+/// The base64 text of a STREAM: white space skipped, ends before the `<` of
+/// `</STREAM>` (`closed`), or at the end of the input (a truncated document).
+struct Base64Text<R> {
+    inner: R,
+    closed: bool,
+}
+
+impl<R: BufRead> Base64Text<R> {
+    fn new(inner: R) -> Self {
+        Base64Text {
+            inner,
+            closed: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for Base64Text<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() && !self.closed {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                break;
+            }
+            let mut used = 0;
+            for &b in avail {
+                if n == out.len() {
+                    break;
+                }
+                if b == b'<' {
+                    self.closed = true;
+                    break;
+                }
+                used += 1;
+                if !b.is_ascii_whitespace() {
+                    out[n] = b;
+                    n += 1;
+                }
+            }
+            self.inner.consume(used);
+        }
+        Ok(n)
+    }
+}
