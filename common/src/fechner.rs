@@ -121,6 +121,12 @@ pub fn inter_prob(dof: usize, chisqr: f64) -> f64 {
     round_half_even(p, 3)
 }
 
+/// Checks that a table of CSC per-observation rows has the columns fechner needs
+/// (an error names the first one missing).
+pub fn check_header(header: &Header) -> Result<()> {
+    Columns::locate(header, &Options::default()).map(|_| ())
+}
+
 /// The accepted names of the per-observation column of a name that CSC has at the
 /// master level too: `.1` as a CSCview export re-saved by pandas names it, and the
 /// alias `_obs` of the queries `query` writes (ADQL identifiers cannot hold a dot).

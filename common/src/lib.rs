@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod plan;
 pub mod plot;
 pub mod progress;
+pub mod query;
 pub mod redden;
 pub mod regions;
 pub mod replica;

@@ -14,6 +14,7 @@ use crate::error::{Error, Location, Result};
 
 pub mod fits;
 pub mod formats;
+pub mod units;
 pub mod votable;
 
 use formats::Format;
@@ -535,13 +536,54 @@ pub fn fmt_f64(v: f64) -> String {
     fmt_num(Some(v))
 }
 
-/// A CSV writer to standard output or to a file. A file is written to a temporary
+/// The format of a tool's output table (`--format`): CSV, or a VOTable with units
+/// and UCDs ([`votable::write`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Csv,
+    VoTable,
+}
+
+impl OutputFormat {
+    /// The names `--format` takes.
+    pub const NAMES: [&str; 2] = ["csv", "votable"];
+
+    pub fn parse(name: &str) -> Result<OutputFormat> {
+        match name {
+            "csv" => Ok(OutputFormat::Csv),
+            "votable" => Ok(OutputFormat::VoTable),
+            _ => Err(Error::invalid(format!(
+                "--format {name}: not one of {}",
+                OutputFormat::NAMES.join(", ")
+            ))),
+        }
+    }
+}
+
+static OUTPUT_FORMAT: std::sync::OnceLock<OutputFormat> = std::sync::OnceLock::new();
+
+/// Sets the format of every table the process writes (a tool's `--format`, once,
+/// before it writes). Tables are CSV when it is never called.
+pub fn set_output_format(format: OutputFormat) {
+    let _ = OUTPUT_FORMAT.set(format);
+}
+
+fn output_format() -> OutputFormat {
+    OUTPUT_FORMAT.get().copied().unwrap_or_default()
+}
+
+/// A table writer to standard output or to a file, in the process's
+/// [`OutputFormat`]: CSV streamed row by row, or a VOTable written at
+/// [`Writer::finish`] (the datatype of a column is known once all its cells are). A file is written to a temporary
 /// name beside it and renamed into place by [`Writer::finish`], so that an
 /// interrupted run never leaves half a file behind (make relies on this).
 pub struct Writer {
     inner: Option<csv::Writer<Box<dyn Write>>>,
     name: String,
     pending: Option<(PathBuf, PathBuf)>,
+    /// The rows of a VOTable output, header first.
+    votable: Option<Vec<Vec<String>>>,
 }
 
 impl Writer {
@@ -568,6 +610,7 @@ impl Writer {
                     inner: Some(Self::csv(Box::new(BufWriter::with_capacity(1 << 16, file)))),
                     name,
                     pending: Some((tmp, p.to_path_buf())),
+                    votable: Self::buffer(),
                 })
             }
             _ => Ok(Writer {
@@ -577,6 +620,7 @@ impl Writer {
                 )))),
                 name: "<stdout>".to_string(),
                 pending: None,
+                votable: Self::buffer(),
             }),
         }
     }
@@ -587,7 +631,12 @@ impl Writer {
             inner: Some(Self::csv(sink)),
             name: name.to_string(),
             pending: None,
+            votable: Self::buffer(),
         }
+    }
+
+    fn buffer() -> Option<Vec<Vec<String>>> {
+        (output_format() == OutputFormat::VoTable).then(Vec::new)
     }
 
     fn csv(sink: Box<dyn Write>) -> csv::Writer<Box<dyn Write>> {
@@ -599,6 +648,15 @@ impl Writer {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
+        if let Some(rows) = &mut self.votable {
+            rows.push(
+                fields
+                    .into_iter()
+                    .map(|f| String::from_utf8_lossy(f.as_ref()).into_owned())
+                    .collect(),
+            );
+            return Ok(());
+        }
         let w = self.inner.as_mut().expect("writer used after finish");
         w.write_record(fields)
             .map_err(|e| write_error(&self.name, e))
@@ -623,6 +681,14 @@ impl Writer {
             let mut sink = w
                 .into_inner()
                 .map_err(|e| Error::io(&self.name, e.into_error()))?;
+            if let Some(mut rows) = self.votable.take() {
+                let names = if rows.is_empty() {
+                    Vec::new()
+                } else {
+                    rows.remove(0)
+                };
+                votable::write(&mut sink, &names, &rows).map_err(|e| Error::io(&self.name, e))?;
+            }
             sink.flush().map_err(|e| Error::io(&self.name, e))?;
         }
         if let Some((tmp, dest)) = self.pending.take() {

@@ -32,6 +32,7 @@ pub fn bin(tool: &str) -> PathBuf {
         "synth" => env!("CARGO_BIN_EXE_synth").into(),
         "regions" => env!("CARGO_BIN_EXE_regions").into(),
         "report" => env!("CARGO_BIN_EXE_report").into(),
+        "query" => env!("CARGO_BIN_EXE_query").into(),
         other => panic!("unknown tool {other}"),
     }
 }

@@ -495,3 +495,117 @@ impl<R: BufRead> Read for Base64Text<R> {
         Ok(n)
     }
 }
+
+/// The VOTable datatype of a column from its cells: boolean, long, double when every
+/// non-empty cell is one, else a string; a column without any value is a double when
+/// the project defines it with a unit or a probability, else a string.
+fn column_datatype(name: &str, cells: impl Iterator<Item = String>) -> &'static str {
+    let (mut bool_, mut long, mut double, mut any) = (true, true, true, false);
+    for c in cells {
+        let t = c.trim();
+        if t.is_empty() {
+            continue;
+        }
+        any = true;
+        bool_ &= t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false");
+        long &= t.parse::<i64>().is_ok();
+        double &= t.eq_ignore_ascii_case("nan") || t.parse::<f64>().is_ok_and(f64::is_finite);
+        if !(bool_ || long || double) {
+            return "char";
+        }
+    }
+    if !any {
+        return match super::units::unit_ucd(name) {
+            Some((unit, ucd)) if !unit.is_empty() || ucd.contains("probability") => "double",
+            _ => "char",
+        };
+    }
+    if bool_ {
+        "boolean"
+    } else if long {
+        "long"
+    } else if double {
+        "double"
+    } else {
+        "char"
+    }
+}
+
+fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Writes a table as a VOTable 1.4 TABLEDATA document: one FIELD per column with its
+/// datatype (from the cells), and its unit and UCD when the project defines the
+/// column ([`super::units`]). Cells are written as they are (empty is null; `NaN`
+/// of a double is null too).
+pub fn write(
+    sink: &mut dyn std::io::Write,
+    names: &[String],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
+    let mut out = String::with_capacity(1 << 16);
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n\
+         <RESOURCE type=\"results\">\n",
+    );
+    out.push_str(&format!("<TABLE nrows=\"{}\">\n", rows.len()));
+    let mut types = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let datatype = column_datatype(
+            name,
+            rows.iter().map(|r| r.get(i).cloned().unwrap_or_default()),
+        );
+        types.push(datatype);
+        out.push_str("<FIELD name=\"");
+        escape(name, &mut out);
+        out.push_str("\" datatype=\"");
+        out.push_str(datatype);
+        out.push('"');
+        if datatype == "char" {
+            out.push_str(" arraysize=\"*\"");
+        }
+        if let Some((unit, ucd)) = super::units::unit_ucd(name) {
+            if !unit.is_empty() {
+                out.push_str(&format!(" unit=\"{unit}\""));
+            }
+            out.push_str(&format!(" ucd=\"{ucd}\""));
+        }
+        out.push_str("/>\n");
+    }
+    out.push_str("<DATA><TABLEDATA>\n");
+    for row in rows {
+        out.push_str("<TR>");
+        for (i, cell) in row.iter().enumerate() {
+            let t = cell.trim();
+            out.push_str("<TD>");
+            if !(types.get(i) == Some(&"double") && t.eq_ignore_ascii_case("nan")) {
+                escape(
+                    if types.get(i) == Some(&"char") {
+                        cell
+                    } else {
+                        t
+                    },
+                    &mut out,
+                );
+            }
+            out.push_str("</TD>");
+        }
+        out.push_str("</TR>\n");
+        if out.len() > 1 << 16 {
+            sink.write_all(out.as_bytes())?;
+            out.clear();
+        }
+    }
+    out.push_str("</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n");
+    sink.write_all(out.as_bytes())
+}

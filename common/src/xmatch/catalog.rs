@@ -118,6 +118,27 @@ impl CatalogKind {
         CatalogKind::ALL.into_iter().find(|k| k.key() == key)
     }
 
+    /// The columns a catalog file must have, by VizieR name: position, identifier
+    /// (the first accepted spelling that is a VizieR TAP column: names starting with
+    /// `_` are the renamings of the authors' files), PU terms and values.
+    pub fn needed_columns(self) -> Vec<&'static str> {
+        let s = self.spec();
+        let id =
+            s.id.iter()
+                .find(|n| !n.starts_with('_'))
+                .unwrap_or(&s.id[0]);
+        let mut cols = vec![s.ra, s.dec, id];
+        cols.extend(s.pu);
+        cols.extend(s.values);
+        cols
+    }
+
+    /// Checks that a catalog table has the columns xmatch needs (an error names the
+    /// first one missing).
+    pub fn check_header(self, header: &Header) -> Result<()> {
+        Columns::find(self, header).map(|_| ())
+    }
+
     fn spec(self) -> &'static Spec {
         match self {
             CatalogKind::Gaia => &GAIA,
