@@ -20,6 +20,10 @@
 #   make tools                 build the tools
 #   make test                  build everything and run all tests
 #
+#   make FIELD_DIR=DIR         classify a field of your own: DIR/input/ holds per and the
+#                              five catalogs as .csv, or as the .vot files that
+#                              `query --run --dir DIR` writes; results in WORK/<DIR's name>/
+#
 # Options (empty: the tools' default, the paper's):
 #   FIELD=ngc3532|ic2395|3fgl_j1306  MC=100 (replicas)  SEED=1  TREES=  K=  ERROR_SCALE=
 #   BIN_WIDTH= (E(B-V) bin width, mag) or BIN_OPTS= (e.g. "--bin-rel 0.02")
@@ -60,6 +64,16 @@ LOOCV_MC ?= 10
 LOOCV_LIMIT ?=
 # The training source of the per-replica figure (default: the first one left out).
 FIG_SOURCE ?=
+
+# A field of one's own: FIELD_DIR=path/name stands for EXAMPLES=path FIELD=name, with
+# inputs in the format `query` wrote them in (INPUT_EXT=vot) or CSV.
+ifdef FIELD_DIR
+override FIELD_DIR := $(patsubst %/,%,$(FIELD_DIR))
+EXAMPLES := $(patsubst %/,%,$(dir $(FIELD_DIR)))
+FIELD    := $(notdir $(FIELD_DIR))
+INPUT_EXT ?= $(if $(wildcard $(FIELD_DIR)/input/per.vot),vot,csv)
+endif
+INPUT_EXT ?= csv
 
 # Each step's command is a variable, so that any step can be swapped for another
 # program that reads and writes the same CSV (see examples/sklearn_rforest.py).
@@ -137,13 +151,13 @@ tools: $(TOOL_BINS)
 # --- From raw data to the field table -------------------------------------------
 
 # X-ray averaging of the CSC per-observation rows (spec 1).
-$(WORK)/%/ave.csv: $(EXAMPLES)/%/input/per.csv
+$(WORK)/%/ave.csv: $(EXAMPLES)/%/input/per.$(INPUT_EXT)
 	@mkdir -p $(@D)
 	$(FECHNER) -o $@ $<
 
 # Multi-wavelength counterparts (spec 2).
-$(WORK)/%/mw.csv: $(WORK)/%/ave.csv $(foreach c,$(CATALOGS),$(EXAMPLES)/%/input/$(c).csv)
-	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) $(EXAMPLES)/$*/input/$(c).csv) -o $@ $<
+$(WORK)/%/mw.csv: $(WORK)/%/ave.csv $(foreach c,$(CATALOGS),$(EXAMPLES)/%/input/$(c).$(INPUT_EXT))
+	$(XMATCH) $(foreach c,$(CATALOGS),--$(c) $(EXAMPLES)/$*/input/$(c).$(INPUT_EXT)) -o $@ $<
 
 # The stamps and programs of the two steps, field by field (a pattern rule's
 # prerequisites cannot name a stamp: it would be an intermediate file).

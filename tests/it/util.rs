@@ -138,3 +138,16 @@ pub fn close(a: Option<f64>, b: Option<f64>, rel: f64) -> bool {
         _ => false,
     }
 }
+
+/// A fresh directory for one test (removed first if a previous run left it).
+pub fn tempdir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("muwclass-it-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Borrowed arguments for [`run`].
+pub fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}

@@ -357,7 +357,12 @@ impl<R: Read> FitsRows<R> {
             }
             let len = out.len();
             self.element(c, e, out);
-            wrote_any |= out.len() > len;
+            if out.len() > len {
+                wrote_any = true;
+            } else if c.repeat > 1 {
+                // A null element of an array keeps its place, as TABLEDATA writes it.
+                out.push_str("NaN");
+            }
         }
         // An array of nulls is a null cell, not a row of spaces.
         if !wrote_any {
@@ -446,5 +451,154 @@ impl<R: Read> RowSource for FitsRows<R> {
             cells.push(s);
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Table;
+
+    /// A FITS file: an empty primary HDU and one BINTABLE with `cards` (TTYPE/TFORM/...
+    /// after the mandatory ones) and `rows` of `row_bytes` bytes.
+    fn fits(cards: &[String], row_bytes: usize, n_fields: usize, rows: &[u8]) -> Vec<u8> {
+        fn header(cards: &[String]) -> Vec<u8> {
+            let mut h = Vec::new();
+            for c in cards {
+                h.extend(format!("{c:<80}").as_bytes());
+            }
+            h.extend(format!("{:<80}", "END").as_bytes());
+            h.resize(h.len().div_ceil(BLOCK) * BLOCK, b' ');
+            h
+        }
+        let kv = |k: &str, v: &str| format!("{k:<8}= {v:>20}");
+        let mut out = header(&[kv("SIMPLE", "T"), kv("BITPIX", "8"), kv("NAXIS", "0")]);
+        let mut ext = vec![
+            kv("XTENSION", "'BINTABLE'"),
+            kv("BITPIX", "8"),
+            kv("NAXIS", "2"),
+            kv("NAXIS1", &row_bytes.to_string()),
+            kv("NAXIS2", &(rows.len() / row_bytes).to_string()),
+            kv("PCOUNT", "0"),
+            kv("GCOUNT", "1"),
+            kv("TFIELDS", &n_fields.to_string()),
+        ];
+        ext.extend(cards.iter().cloned());
+        out.extend(header(&ext));
+        out.extend(rows);
+        out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
+        out
+    }
+
+    fn read(bytes: Vec<u8>) -> crate::Result<Table> {
+        crate::table::Reader::from_reader("t.fits", Box::new(std::io::Cursor::new(bytes)))?
+            .read_all()
+    }
+
+    #[test]
+    fn every_supported_type_reads_as_its_value() {
+        let cards: Vec<String> = [
+            ("TTYPE1", "'name'"),
+            ("TFORM1", "'6A'"),
+            ("TTYPE2", "'flag'"),
+            ("TFORM2", "'L'"),
+            ("TTYPE3", "'u16'"),
+            ("TFORM3", "'I'"),
+            ("TZERO3", "32768"),
+            ("TTYPE4", "'n'"),
+            ("TFORM4", "'J'"),
+            ("TNULL4", "-1"),
+            ("TTYPE5", "'x'"),
+            ("TFORM5", "'E'"),
+            ("TTYPE6", "'pair'"),
+            ("TFORM6", "'2D'"),
+            ("TTYPE7", "'bits'"),
+            ("TFORM7", "'3X'"),
+            ("TTYPE8", "'scaled'"),
+            ("TFORM8", "'B'"),
+            ("TSCAL8", "0.5"),
+            ("TZERO8", "1.0"),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k:<8}= {v}"))
+        .collect();
+        let row = |name: &[u8; 6], l: u8, u: i16, n: i32, x: f32, p: [f64; 2], bits: u8, b: u8| {
+            let mut r = name.to_vec();
+            r.push(l);
+            r.extend(u.to_be_bytes());
+            r.extend(n.to_be_bytes());
+            r.extend(x.to_be_bytes());
+            r.extend(p[0].to_be_bytes());
+            r.extend(p[1].to_be_bytes());
+            r.push(bits);
+            r.push(b);
+            r
+        };
+        let mut rows = row(b"ab c  ", b'T', -32768, 7, 0.1, [1.5, -2.0], 0b1010_0000, 3);
+        rows.extend(row(
+            b"x\0\0\0\0\0",
+            0,
+            32767,
+            -1,
+            f32::NAN,
+            [f64::NAN, 1e-17],
+            0,
+            0,
+        ));
+        let bytes = fits(&cards, 6 + 1 + 2 + 4 + 4 + 16 + 1 + 1, 8, &rows);
+        let t = read(bytes).unwrap();
+        let cells: Vec<Vec<&str>> = t
+            .rows
+            .iter()
+            .map(|r| (0..8).map(|c| r.record.get(c).unwrap()).collect())
+            .collect();
+        assert_eq!(
+            cells[0],
+            ["ab c", "True", "0", "7", "0.1", "1.5 -2", "101", "2.5"]
+        );
+        assert_eq!(
+            cells[1],
+            ["x", "", "65535", "", "", "NaN 1e-17", "000", "1"]
+        );
+    }
+
+    #[test]
+    fn bad_files_are_refused_naming_the_column() {
+        let cards: Vec<String> = [
+            ("TTYPE1", "'a'"),
+            ("TFORM1", "'D'"),
+            ("TTYPE2", "'z'"),
+            ("TFORM2", "'C'"),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k:<8}= {v}"))
+        .collect();
+        let e = read(fits(&cards, 16, 2, &[0; 16])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.fits: column 2 (z): unsupported column type 'C' (complex)"
+        );
+        let cards: Vec<String> = [
+            ("TTYPE1", "'a'"),
+            ("TFORM1", "'D'"),
+            ("TTYPE2", "'b'"),
+            ("TFORM2", "'J'"),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k:<8}= {v}"))
+        .collect();
+        let mut bytes = fits(&cards, 12, 2, &[0; 36]);
+        // Cut inside the third row's second column.
+        let data = bytes.len() - BLOCK;
+        bytes.truncate(data + 24 + 9);
+        let e = read(bytes).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "t.fits:4: column 2 (b): truncated: the file ends inside row 3 of 3"
+        );
+        let e = read(b"SIMPLE  =                    T".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.fits: truncated"), "{e}");
     }
 }

@@ -248,7 +248,7 @@ impl<R: BufRead> VoTableRows<R> {
             }
         }
         if let Some(e) = failed {
-            let what = if e.contains("EOF") || e.contains("Eof") {
+            let what = if e.contains("EOF") || e.contains("Eof") || e.contains("End Of File") {
                 "truncated: the document ends inside this cell".to_string()
             } else {
                 format!("malformed cell: {e}")
@@ -608,4 +608,117 @@ pub fn write(
     }
     out.push_str("</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n");
     sink.write_all(out.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::table::{Reader, Table};
+
+    fn read(text: &str) -> crate::Result<Table> {
+        Reader::from_reader(
+            "t.vot",
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+        )?
+        .read_all()
+    }
+
+    const HEAD: &str = "<?xml version=\"1.0\"?>\n<VOTABLE version=\"1.4\"><RESOURCE><TABLE>\
+        <FIELD name=\"n\" datatype=\"int\"><VALUES null=\"-99\"/></FIELD>\
+        <FIELD name=\"b\" datatype=\"boolean\"/><FIELD name=\"x\" datatype=\"double\"/>\
+        <FIELD name=\"s\" datatype=\"char\" arraysize=\"*\"/><DATA><TABLEDATA>";
+
+    #[test]
+    fn tabledata_cells_keep_their_text_and_nulls_are_empty() {
+        let t = read(&format!(
+            "{HEAD}<TR><TD>5</TD><TD>T</TD><TD>1.50E-14</TD><TD>a &amp; b</TD></TR>\
+             <TR><TD>-99</TD><TD>?</TD><TD>NaN</TD><TD/></TR></TABLEDATA></DATA></TABLE>\
+             </RESOURCE></VOTABLE>"
+        ))
+        .unwrap();
+        assert_eq!(t.header.names(), ["n", "b", "x", "s"]);
+        let cells: Vec<Vec<&str>> = t.rows.iter().map(|r| r.record.iter().collect()).collect();
+        assert_eq!(
+            cells,
+            [["5", "True", "1.50E-14", "a & b"], ["", "", "", ""]]
+        );
+    }
+
+    #[test]
+    fn truncated_and_incomplete_documents_are_refused() {
+        let e = read(&format!("{HEAD}<TR><TD>5</TD><TD>T</TD><TD>1.5"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.vot:2: column 3 (x): truncated: the document ends inside this cell"
+        );
+        let e = read(&format!("{HEAD}<TR><TD>5</TD><TD>T</TD></TR>"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.vot:2: column 3 (x): 2 cells where the table has 4 FIELDs"
+        );
+        let e = read(&format!(
+            "{HEAD}<TR><TD>5</TD><TD>T</TD><TD>1</TD><TD>s</TD></TR></TABLEDATA></DATA></TABLE>\
+             <INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/></RESOURCE></VOTABLE>"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.vot: incomplete: the service stopped at its row limit after 1 rows"),
+            "{e}"
+        );
+        let e = read(&format!(
+            "{HEAD}<TR><TD>5</TD><TD>T</TD><TD>1</TD><TD>s</TD></TR></TABLEDATA></DATA>"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.vot: truncated: the document ends after 1 rows"),
+            "{e}"
+        );
+        let e = read(&HEAD.replace("datatype=\"double\"", "datatype=\"floatComplex\""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "t.vot: column 3 (x): unsupported column type 'floatComplex'"
+        );
+    }
+
+    #[test]
+    fn the_example_tables_round_trip_through_our_votable() {
+        for field in ["ngc3532", "ic2395", "3fgl_j1306"] {
+            for name in ["per", "gaia", "unwise"] {
+                let path = format!(
+                    "{}/../examples/{field}/input/{name}.csv",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let csv = Table::read(Some(std::path::Path::new(&path))).unwrap();
+                let mut rows: Vec<Vec<String>> = Vec::new();
+                for r in &csv.rows {
+                    rows.push(r.record.iter().map(str::to_string).collect());
+                }
+                let mut vot = Vec::new();
+                super::write(&mut vot, csv.header.names(), &rows).unwrap();
+                let back = Reader::from_reader(&path, Box::new(std::io::Cursor::new(vot)))
+                    .unwrap()
+                    .read_all()
+                    .unwrap();
+                assert_eq!(back.header.names(), csv.header.names(), "{path}");
+                assert_eq!(back.rows.len(), csv.rows.len(), "{path}");
+                for (a, b) in back.rows.iter().zip(&csv.rows) {
+                    for c in 0..csv.header.len() {
+                        let (x, y) = (a.text(c), b.text(c));
+                        // Booleans come back as True/False; all else as written.
+                        assert!(
+                            x == y || x.eq_ignore_ascii_case(y),
+                            "{path} {c}: {x} vs {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
