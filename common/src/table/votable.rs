@@ -37,10 +37,14 @@ enum TextCell {
     Other,
 }
 
+/// The decoder of a BINARY or BINARY2 stream: base64 text to cells.
+type Cells<R> =
+    BinaryDeserializer<BufReader<DecoderReader<'static, GeneralPurpose, Base64Text<R>>>>;
+
 enum Body<R: BufRead> {
     TableData(quick_xml::Reader<R>),
     Binary {
-        deser: BinaryDeserializer<BufReader<DecoderReader<'static, GeneralPurpose, Base64Text<R>>>>,
+        deser: Box<Cells<R>>,
         schema: Vec<Schema>,
         binary2: bool,
     },
@@ -125,7 +129,7 @@ impl<R: BufRead + 'static> VoTableRows<R> {
                     &general_purpose::STANDARD,
                 );
                 Body::Binary {
-                    deser: BinaryDeserializer::new(BufReader::new(decoder)),
+                    deser: Box::new(BinaryDeserializer::new(BufReader::new(decoder))),
                     schema: fields.iter().map(Schema::from).collect(),
                     binary2,
                 }
@@ -338,7 +342,7 @@ impl<R: BufRead> VoTableRows<R> {
         let n = schema.len();
         let nulls: Vec<u8> = if *binary2 {
             let n_bytes = n.div_ceil(8);
-            match (&mut *deser).deserialize_tuple(n_bytes, FixedLengthArrayVisitor::new(n_bytes)) {
+            match (&mut **deser).deserialize_tuple(n_bytes, FixedLengthArrayVisitor::new(n_bytes)) {
                 Ok(v) => v,
                 Err(e) => {
                     let e = e.to_string();
@@ -352,7 +356,7 @@ impl<R: BufRead> VoTableRows<R> {
             vec![0; n.div_ceil(8)]
         };
         for (i, s) in schema.iter().enumerate() {
-            let value = s.deserialize(&mut *deser).map_err(|e| {
+            let value = s.deserialize(&mut **deser).map_err(|e| {
                 Error::input(
                     at(&self.file, &self.names, Some(self.row), Some(i)),
                     binary_problem(&e.to_string()),
