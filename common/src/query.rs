@@ -28,8 +28,25 @@ pub const CSC_TAP: &str = "https://cda.cfa.harvard.edu/csc21tap/sync";
 /// VizieR's TAP service.
 pub const VIZIER_TAP: &str = "https://tapvizier.cds.unistra.fr/TAPVizieR/tap/sync";
 
-/// Master-source columns of `per.csv`, in order (after the computed `separation`).
-pub const MASTER_COLUMNS: [&str; 108] = [
+/// The aperture fluxes of `per.csv`, at the master level and again at the
+/// per-observation level, in the same order.
+pub const APER90_FLUXES: [&str; 12] = [
+    "flux_aper90_b",
+    "flux_aper90_lolim_b",
+    "flux_aper90_hilim_b",
+    "flux_aper90_h",
+    "flux_aper90_lolim_h",
+    "flux_aper90_hilim_h",
+    "flux_aper90_m",
+    "flux_aper90_lolim_m",
+    "flux_aper90_hilim_m",
+    "flux_aper90_s",
+    "flux_aper90_lolim_s",
+    "flux_aper90_hilim_s",
+];
+
+/// Master-source columns before and after the aperture fluxes.
+const MASTER_HEAD: [&str; 16] = [
     "name",
     "ra",
     "dec",
@@ -46,18 +63,9 @@ pub const MASTER_COLUMNS: [&str; 108] = [
     "streak_src_flag",
     "var_flag",
     "var_inter_hard_flag",
-    "flux_aper90_b",
-    "flux_aper90_lolim_b",
-    "flux_aper90_hilim_b",
-    "flux_aper90_h",
-    "flux_aper90_lolim_h",
-    "flux_aper90_hilim_h",
-    "flux_aper90_m",
-    "flux_aper90_lolim_m",
-    "flux_aper90_hilim_m",
-    "flux_aper90_s",
-    "flux_aper90_lolim_s",
-    "flux_aper90_hilim_s",
+];
+
+const MASTER_TAIL: [&str; 80] = [
     "var_intra_index_b",
     "var_intra_prob_b",
     "ks_intra_prob_b",
@@ -140,8 +148,8 @@ pub const MASTER_COLUMNS: [&str; 108] = [
     "apec_stat",
 ];
 
-/// Per-observation columns of `per.csv`, in order.
-pub const OBSERVATION_COLUMNS: [&str; 45] = [
+/// Per-observation columns before and after the aperture fluxes.
+const OBSERVATION_HEAD: [&str; 25] = [
     "obsid",
     "region_id",
     "obi",
@@ -167,18 +175,9 @@ pub const OBSERVATION_COLUMNS: [&str; 45] = [
     "sat_src_flag",
     "streak_src_flag",
     "var_code",
-    "flux_aper90_b",
-    "flux_aper90_lolim_b",
-    "flux_aper90_hilim_b",
-    "flux_aper90_h",
-    "flux_aper90_lolim_h",
-    "flux_aper90_hilim_h",
-    "flux_aper90_m",
-    "flux_aper90_lolim_m",
-    "flux_aper90_hilim_m",
-    "flux_aper90_s",
-    "flux_aper90_lolim_s",
-    "flux_aper90_hilim_s",
+];
+
+const OBSERVATION_TAIL: [&str; 8] = [
     "var_index_b",
     "var_prob_b",
     "ks_prob_b",
@@ -188,6 +187,16 @@ pub const OBSERVATION_COLUMNS: [&str; 45] = [
     "var_min_b",
     "var_max_b",
 ];
+
+/// Master-source columns of `per.csv`, in order (after the computed `separation`).
+pub fn master_columns() -> Vec<&'static str> {
+    [&MASTER_HEAD[..], &APER90_FLUXES, &MASTER_TAIL].concat()
+}
+
+/// Per-observation columns of `per.csv`, in order.
+pub fn observation_columns() -> Vec<&'static str> {
+    [&OBSERVATION_HEAD[..], &APER90_FLUXES, &OBSERVATION_TAIL].concat()
+}
 
 /// What to query around.
 #[derive(Debug, Clone)]
@@ -318,9 +327,10 @@ pub fn csc_adql(target: &Target) -> Result<String> {
             num(*dec)
         ));
     }
-    items.extend(MASTER_COLUMNS.iter().map(|c| format!("m.{c}")));
-    for c in OBSERVATION_COLUMNS {
-        if MASTER_COLUMNS.contains(&c) {
+    let master = master_columns();
+    items.extend(master.iter().map(|c| format!("m.{c}")));
+    for c in observation_columns() {
+        if master.contains(&c) {
             items.push(format!("o.{c} AS {c}{OBS_ALIAS}"));
         } else {
             items.push(format!("o.{c}"));
@@ -594,51 +604,26 @@ mod tests {
         assert_eq!(identifier("I/355/gaiadr3"), "\"I/355/gaiadr3\"");
     }
 
+    fn cone(ra: f64, dec: f64, radius: f64) -> Result<String> {
+        csc_adql(&Target::Cone { ra, dec, radius })
+    }
+
     #[test]
     fn the_cone_box_wraps_at_ra_zero_and_opens_at_the_poles() {
-        let q = csc_adql(&Target::Cone {
-            ra: 0.05,
-            dec: 0.0,
-            radius: 6.0,
-        })
-        .unwrap();
+        let q = cone(0.05, 0.0, 6.0).unwrap();
         assert!(
             q.contains("(m.ra >= 359.949999") && q.contains(" OR m.ra <= 0.150000"),
             "{q}"
         );
-        let q = csc_adql(&Target::Cone {
-            ra: 10.0,
-            dec: 89.95,
-            radius: 6.0,
-        })
-        .unwrap();
+        let q = cone(10.0, 89.95, 6.0).unwrap();
         assert!(!q.contains("m.ra BETWEEN") && !q.contains("m.ra >="), "{q}");
         assert!(q.contains("(m.dec BETWEEN 89.85 AND 90)"), "{q}");
-        let q = csc_adql(&Target::Cone {
-            ra: 166.28875,
-            dec: -58.85,
-            radius: 12.0,
-        })
-        .unwrap();
+        let q = cone(166.28875, -58.85, 12.0).unwrap();
         assert!(
             q.contains("dbo.cone_distance(m.ra,m.dec,166.28875,-58.85) <= 12 AND"),
             "{q}"
         );
-        assert!(
-            csc_adql(&Target::Cone {
-                ra: 360.0,
-                dec: 0.0,
-                radius: 1.0
-            })
-            .is_err()
-        );
-        assert!(
-            csc_adql(&Target::Cone {
-                ra: 1.0,
-                dec: 0.0,
-                radius: 0.0
-            })
-            .is_err()
-        );
+        assert!(cone(360.0, 0.0, 1.0).is_err());
+        assert!(cone(1.0, 0.0, 0.0).is_err());
     }
 }

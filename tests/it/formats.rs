@@ -129,13 +129,17 @@ fn passed_through_columns_are_equal_as_values() {
     assert!(respelled > 0);
 }
 
-/// Runs a tool on a file expected to be refused: exit 2, one line naming the file.
-fn refused(tool: &str, args: &[&str], file: &str) -> String {
-    let out = run(tool, args, None);
+/// Writes `bytes` to `dir/name` and runs `tool` with `args` then that file, which it
+/// must refuse: exit 2, one line naming the file. Returns the line.
+fn refused(tool: &str, args: &[&str], dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let f = dir.join(name);
+    std::fs::write(&f, bytes).unwrap();
+    let f = f.to_str().unwrap();
+    let out = run(tool, &[args, &[f]].concat(), None);
     assert_eq!(out.status, 2, "{tool} {args:?}: {}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(
-        out.stderr.starts_with(&format!("{tool}: {file}")),
+        out.stderr.starts_with(&format!("{tool}: {f}")),
         "{}",
         out.stderr
     );
@@ -148,24 +152,26 @@ fn truncated_files_name_the_file_and_the_column() {
     for (format, cut) in [("fits", 50_000), ("vot", 40_000)] {
         let bytes = std::fs::read(input(format, "per")).unwrap();
         assert!(bytes.len() > cut);
-        let f = dir.join(format!("per.{format}"));
-        std::fs::write(&f, &bytes[..cut]).unwrap();
-        let f = f.to_str().unwrap();
-        let e = refused("fechner", &[f], f);
+        let e = refused(
+            "fechner",
+            &[],
+            &dir,
+            &format!("per.{format}"),
+            &bytes[..cut],
+        );
         assert!(e.contains(": column ") && e.contains("truncated"), "{e}");
     }
     // A FITS file cut in its header.
     let bytes = std::fs::read(input("fits", "per")).unwrap();
-    let f = dir.join("header.fits");
-    std::fs::write(&f, &bytes[..4000]).unwrap();
-    let f = f.to_str().unwrap();
-    let e = refused("fechner", &[f], f);
+    let e = refused("fechner", &[], &dir, "header.fits", &bytes[..4000]);
     assert!(e.contains("truncated"), "{e}");
 }
 
 #[test]
 fn unsupported_column_types_name_the_column() {
     let dir = tempdir("unsupported");
+    // A good X-ray table, a catalog to refuse.
+    let xray = input("csv", "per");
     // FITS: a complex column (TFORM M) where astropy wrote a double.
     let mut bytes = std::fs::read(input("fits", "gaia")).unwrap();
     let card = b"TFORM5  = 'D       '";
@@ -174,26 +180,21 @@ fn unsupported_column_types_name_the_column() {
         .position(|w| w == card)
         .expect("a TFORM5 card of a double");
     bytes[at + 11] = b'M';
-    let f = dir.join("gaia.fits");
-    std::fs::write(&f, &bytes).unwrap();
-    let f = f.to_str().unwrap();
-    let e = refused("xmatch", &["--gaia", f, &input("csv", "per")], f);
+    let e = refused("xmatch", &[&xray, "--gaia"], &dir, "gaia.fits", &bytes);
     assert!(
         e.contains("column 5 (") && e.contains("unsupported column type 'M'"),
         "{e}"
     );
     // VOTable: a complex FIELD.
     let text = std::fs::read_to_string(input("vot", "gaia")).unwrap();
-    let i = text.find("datatype=\"double\"").unwrap();
-    let text = format!(
-        "{}datatype=\"doubleComplex\"{}",
-        &text[..i],
-        &text[i + 17..]
+    let text = text.replacen("datatype=\"double\"", "datatype=\"doubleComplex\"", 1);
+    let e = refused(
+        "xmatch",
+        &[&xray, "--gaia"],
+        &dir,
+        "gaia.vot",
+        text.as_bytes(),
     );
-    let f = dir.join("gaia.vot");
-    std::fs::write(&f, text).unwrap();
-    let f = f.to_str().unwrap();
-    let e = refused("xmatch", &["--gaia", f, &input("csv", "per")], f);
     assert!(
         e.contains(": column ") && e.contains("unsupported column type 'doubleComplex'"),
         "{e}"
@@ -205,16 +206,16 @@ fn a_missing_column_is_named() {
     let dir = tempdir("missing");
     let text = std::fs::read_to_string(input("vot", "per")).unwrap();
     let text = text.replace("name=\"theta\"", "name=\"theta_x\"");
-    let f = dir.join("per.vot");
-    std::fs::write(&f, text).unwrap();
-    let f = f.to_str().unwrap();
-    let e = refused("fechner", &[f], f);
+    let e = refused("fechner", &[], &dir, "per.vot", text.as_bytes());
     assert!(e.contains("missing required column 'theta'"), "{e}");
     // Compressed input is refused with the remedy.
-    let f = dir.join("per.csv.gz");
-    std::fs::write(&f, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
-    let f = f.to_str().unwrap();
-    let e = refused("fechner", &[f], f);
+    let e = refused(
+        "fechner",
+        &[],
+        &dir,
+        "per.csv.gz",
+        &[0x1f, 0x8b, 8, 0, 0, 0],
+    );
     assert!(e.contains("gunzip"), "{e}");
 }
 

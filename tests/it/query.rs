@@ -383,7 +383,7 @@ fn adql_of(script: &str) -> Vec<(String, String)> {
 /// answer: `<name>.1` for the per-observation twin of a master column.
 fn csv_name(n: &str) -> String {
     match n.strip_suffix(common::fechner::OBS_ALIAS) {
-        Some(base) if common::query::MASTER_COLUMNS.contains(&base) => format!("{base}.1"),
+        Some(base) if common::query::master_columns().contains(&base) => format!("{base}.1"),
         _ => n.to_string(),
     }
 }
