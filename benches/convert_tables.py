@@ -50,22 +50,34 @@ def column(name, cells):
     return MaskedColumn(np.array(cells, dtype=f"U{width}"), name=name, mask=mask)
 
 
+def convert_file(path: Path, vot_dir: Path, fits_dir: Path, tabledata: bool = False) -> None:
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    cols = [column(n, [r[i] for r in body]) for i, n in enumerate(header)]
+    t = Table(cols, masked=True)
+    vot = from_table(t)
+    vot.to_xml(str(vot_dir / f"{path.stem}.vot"), tabledata_format="binary2")
+    if tabledata:
+        vot.to_xml(str(vot_dir / f"{path.stem}.tabledata.vot"), tabledata_format="tabledata")
+    t.write(fits_dir / f"{path.stem}.fits", format="fits", overwrite=True)
+    print(f"{path.name}: {len(body)} rows, {len(header)} columns")
+
+
 def convert(field: str) -> None:
     root = Path(__file__).resolve().parent.parent / "examples" / field
     (root / "votable").mkdir(exist_ok=True)
     (root / "fits").mkdir(exist_ok=True)
     for path in sorted((root / "input").glob("*.csv")):
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f))
-        header, body = rows[0], rows[1:]
-        cols = [column(n, [r[i] for r in body]) for i, n in enumerate(header)]
-        t = Table(cols, masked=True)
-        vot = from_table(t)
-        vot.to_xml(str(root / "votable" / f"{path.stem}.vot"), tabledata_format="binary2")
-        t.write(root / "fits" / f"{path.stem}.fits", format="fits", overwrite=True)
-        print(f"{path.name}: {len(body)} rows, {len(header)} columns")
+        convert_file(path, root / "votable", root / "fits")
 
 
 if __name__ == "__main__":
-    for field in sys.argv[1:] or ["3fgl_j1306"]:
-        convert(field)
+    # `--file CSV DIR`: one table into DIR (BINARY2 and TABLEDATA VOTable, FITS), for
+    # benches/formats.sh.
+    if sys.argv[1:2] == ["--file"]:
+        out = Path(sys.argv[3])
+        convert_file(Path(sys.argv[2]), out, out, tabledata=True)
+    else:
+        for field in sys.argv[1:] or ["3fgl_j1306"]:
+            convert(field)
