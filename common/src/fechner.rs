@@ -144,7 +144,9 @@ pub fn angle(text: &str, hours: bool) -> std::result::Result<f64, String> {
     if !t.contains([' ', ':']) {
         return match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(format!("not a sexagesimal 'd m s' value nor decimal degrees: '{t}'")),
+            _ => Err(format!(
+                "not a sexagesimal 'd m s' value nor decimal degrees: '{t}'"
+            )),
         };
     }
     Ok(sexagesimal(t)? * if hours { 15.0 } else { 1.0 })
