@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+#[path = "shared/format_args.rs"]
+mod format_args;
 use common::absorption::Absorption;
 use common::bins::ebv_bins;
 use common::field::{FieldOptions, classify_units, field_plan, field_samples};
@@ -66,11 +69,14 @@ struct Args {
     /// Output file (default: stdout), written atomically.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    format: format_args::FormatArgs,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("classify", || {
+        args.format.apply();
         args.replica.init_threads()?;
         let shard = args.shards.shard()?;
         let binning = args.bins.binning()?;

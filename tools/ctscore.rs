@@ -5,6 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+
+#[path = "shared/format_args.rs"]
+mod format_args;
 use common::aggregate;
 use common::score::{self, ScoreOptions, joined, pass_through, per_source};
 use common::shard;
@@ -68,11 +71,16 @@ struct Args {
     /// Output table (written atomically); standard output when absent.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    format: format_args::FormatArgs,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    common::cli::run("ctscore", || run(&args))
+    common::cli::run("ctscore", || {
+        args.format.apply();
+        run(&args)
+    })
 }
 
 fn run(args: &Args) -> Result<()> {

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+#[path = "shared/format_args.rs"]
+mod format_args;
 use common::fechner::{self, Options};
 use common::table::Writer;
 
@@ -30,6 +33,8 @@ struct Args {
     /// Output file (written atomically); standard output if absent.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    format: format_args::FormatArgs,
     /// Keep removed sources too, with remove_code and remove_reason columns.
     #[arg(long)]
     keep_all: bool,
@@ -44,6 +49,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("fechner", || {
+        args.format.apply();
         let opts = Options {
             keep_all: args.keep_all,
             by_name: args.by_name,

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+#[path = "shared/format_args.rs"]
+mod format_args;
 use common::xmatch::{self, CatalogKind, Options, XrayColumns};
 
 #[derive(Parser)]
@@ -27,6 +30,8 @@ struct Args {
     /// Output file (written atomically); standard output when absent.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    format: format_args::FormatArgs,
     /// Gaia (I/355/gaiadr3 columns; rgeo, b_rgeo, B_rgeo carried when present).
     #[arg(long)]
     gaia: Option<PathBuf>,
@@ -59,6 +64,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     common::cli::run("xmatch", || {
+        args.format.apply();
         let files: Vec<(CatalogKind, &std::path::Path)> = [
             (CatalogKind::Gaia, &args.gaia),
             (CatalogKind::TwoMass, &args.twomass),

@@ -251,3 +251,50 @@ fn make_classifies_a_field_dir_of_votables_as_its_csv_field() {
     assert!(mine.lines().count() > 10);
     assert_eq!(mine, theirs);
 }
+
+#[test]
+fn format_votable_writes_units_and_ucds_and_reads_back_as_the_csv() {
+    let dir = tempdir("format-votable");
+    let per = input("csv", "per");
+    let ave_csv = run_ok("fechner", &[&per], None);
+    let vot = dir.join("ave.vot");
+    run_ok(
+        "fechner",
+        &["--format", "votable", &per, "-o", vot.to_str().unwrap()],
+        None,
+    );
+    let text = std::fs::read_to_string(&vot).unwrap();
+    assert!(text.starts_with("<?xml"), "{}", &text[..100]);
+    for field in [
+        "<FIELD name=\"CSCv2_RA\" datatype=\"double\" unit=\"deg\" ucd=\"pos.eq.ra;meta.main\"/>",
+        "<FIELD name=\"Fb\" datatype=\"double\" unit=\"erg.s-1.cm-2\" ucd=\"phot.flux;em.X-ray\"/>",
+        "<FIELD name=\"CSCv2_name\" datatype=\"char\" arraysize=\"*\" ucd=\"meta.id;meta.main\"/>",
+    ] {
+        assert!(text.contains(field), "{field}");
+    }
+    // Read back (TABLEDATA keeps the text): the same table, and the same cross-match.
+    let ave = dir.join("ave.csv");
+    std::fs::write(&ave, &ave_csv).unwrap();
+    let back = common::table::Table::read(Some(&vot)).unwrap();
+    let want = Csv::parse(&ave_csv);
+    assert_eq!(back.header.names(), &want.header[..]);
+    assert_eq!(back.rows.len(), want.rows.len());
+    for (a, b) in back.rows.iter().zip(&want.rows) {
+        assert_eq!(a.record.iter().collect::<Vec<_>>(), *b);
+    }
+    assert_eq!(
+        run_ok(
+            "xmatch",
+            &refs(&xmatch_args("csv", vot.to_str().unwrap())),
+            None
+        ),
+        run_ok(
+            "xmatch",
+            &refs(&xmatch_args("csv", ave.to_str().unwrap())),
+            None
+        )
+    );
+    // An unknown format is a usage error.
+    let out = run("fechner", &["--format", "fits", &per], None);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+}
