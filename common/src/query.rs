@@ -617,7 +617,10 @@ mod tests {
         );
         let q = cone(10.0, 89.95, 6.0).unwrap();
         assert!(!q.contains("m.ra BETWEEN") && !q.contains("m.ra >="), "{q}");
-        assert!(q.contains("(m.dec BETWEEN 89.85") && q.contains(" AND 90) AND"), "{q}");
+        assert!(
+            q.contains("(m.dec BETWEEN 89.85") && q.contains(" AND 90) AND"),
+            "{q}"
+        );
         let q = cone(166.28875, -58.85, 12.0).unwrap();
         assert!(
             q.contains("dbo.cone_distance(m.ra,m.dec,166.28875,-58.85) <= 12 AND"),

@@ -600,6 +600,7 @@ impl Writer {
                     inner: Some(Self::csv(Box::new(BufWriter::with_capacity(1 << 16, file)))),
                     name,
                     pending: None,
+                    votable: Self::buffer(),
                 })
             }
             Some(p) if p.as_os_str() != "-" => {
@@ -625,13 +626,14 @@ impl Writer {
         }
     }
 
-    /// Writes to any byte sink (tests, in-memory pipelines).
+    /// Writes CSV to any byte sink (tests, in-memory pipelines), whatever the
+    /// process's output format.
     pub fn to_writer(name: &str, sink: Box<dyn Write>) -> Writer {
         Writer {
             inner: Some(Self::csv(sink)),
             name: name.to_string(),
             pending: None,
-            votable: Self::buffer(),
+            votable: None,
         }
     }
 
