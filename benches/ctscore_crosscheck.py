@@ -2,7 +2,7 @@
 """End-to-end cross-check of `ctscore` against pandas/scikit-learn on a TD-sized table.
 
 Makes 20 Monte-Carlo replicas of class probabilities for the 2,941 real TD sources
-(probabilities lean to the true class), runs `ctscore --join TD --truth True_Class
+(probabilities lean to the true class), runs `ctscore --join TD --class-column True_Class
 --metrics`, then recomputes the aggregation with pandas groupby and every metric with
 scikit-learn from the written table, and prints both. Run from the repository root
 after `cargo build --release --bin ctscore`:
@@ -46,7 +46,7 @@ with open(work / "reps.csv", "w", newline="") as out:
             w.writerow([r["CSCv2_name"], m] + [f"{x:.4f}" for x in p] + [C[t]])
 
 subprocess.run(["target/release/ctscore", "--join", td, str(work / "reps.csv"),
-                "--truth", "True_Class", "--metrics", str(work / "m.csv"),
+                "--class-column", "True_Class", "--metrics", str(work / "m.csv"),
                 "-o", str(work / "td_class.csv")], check=True)
 ours = dict(csv.reader(open(work / "m.csv")))
 

@@ -13,7 +13,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::classes::N_CLASSES;
-use common::forest::{Forest, ForestParams, class_indices, feature_matrix};
+use common::forest::{Forest, ForestParams};
+use common::matrix::{class_indices, feature_matrix};
 use common::rng::StreamId;
 use common::schema::{FEATURE_NAMES, TRUE_CLASS};
 use common::smote::smote;

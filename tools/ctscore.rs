@@ -5,10 +5,6 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-
-#[path = "shared/format_args.rs"]
-mod format_args;
-use common::aggregate;
 use common::score::{self, ScoreOptions, joined, pass_through, per_source};
 use common::shard;
 use common::table::Reader;
@@ -18,12 +14,13 @@ use common::{Error, Result};
 #[command(
     name = "ctscore",
     about = "Aggregate Monte-Carlo replicas per source (P_ mean, e_P_ std, Class, CT) and score against true classes",
-    after_help = "Example pipeline (per-replica predictions -> classified field table + metrics):\n  \
-        for r in $(seq 0 99); do rforest predict --seed $r ...; done > replicas.csv\n  \
-        ctscore --join field.csv replicas.csv -o field_class.csv\n  \
-        loocv ... | ctscore --aggregated --truth True_Class --metrics loo_metrics.json -o loo.csv\n  \
-        ctscore --truth True_Class --metrics - replicas.csv        # metrics only, CSV on stdout\n  \
-        ctscore --merge shard_*.csv --join field.csv -o field_class.csv   # classify --shard I/N files"
+    after_help = r#"Example (replicas of a small LOOCV -> per-source table, metrics, a joined table):
+  loocv --mc 3 --limit 20 --quiet --replicas-out reps.csv -o loo.csv
+  ctscore --class-column True_Class --metrics metrics.json -o per_source.csv reps.csv
+  ctscore --aggregated --class-column True_Class --metrics - loo.csv   # metrics only, on stdout
+  ctscore --join common/data/td_2941.csv reps.csv -o td_scored.csv
+  for i in 1 2; do loocv --mc 2 --limit 20 --quiet --shard $i/2 -o s$i.csv; done
+  ctscore --merge s2.csv s1.csv -o merged.csv                          # shards in any order"#
 )]
 struct Args {
     /// Per-replica rows (id + P_<class> columns, replicas of a source in any order);
@@ -39,9 +36,8 @@ struct Args {
     /// With --merge: also write every replica's rows, as the run's --replicas-out.
     #[arg(long, requires = "merge")]
     replicas_out: Option<PathBuf>,
-    /// Source id column.
-    #[arg(long, default_value = "CSCv2_name")]
-    id: String,
+    #[command(flatten)]
+    id: cli::IdColumn,
     /// Output TABLE's rows (all columns) with the summary columns appended or
     /// replaced, matched by id; rows without replicas get empty result cells.
     #[arg(long, value_name = "TABLE", conflicts_with = "aggregated")]
@@ -50,8 +46,9 @@ struct Args {
     /// no aggregation, the table passes through and only metrics are computed.
     #[arg(long)]
     aggregated: bool,
-    /// Column of true class labels (from the input, or from the --join table).
-    #[arg(long, value_name = "COLUMN")]
+    /// Column of true class labels (from the input, or from the --join table): the
+    /// sources are scored against it.
+    #[arg(long = "class-column", alias = "truth", value_name = "COLUMN")]
     truth: Option<String>,
     /// Write metrics: JSON if FILE ends in .json, else CSV (metric,value); '-' =
     /// standard output, and then the table is written only with -o.
@@ -65,31 +62,25 @@ struct Args {
     /// cut, and the sources that are also in the (embedded) training set.
     #[arg(long)]
     report: bool,
-    /// CT cut of a confident classification (paper: 2).
-    #[arg(long, default_value_t = aggregate::CT_CUT)]
-    ct_cut: f64,
-    /// Output table (written atomically); standard output when absent.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
     #[command(flatten)]
-    format: format_args::FormatArgs,
+    ct_cut: cli::CtCut,
+    #[command(flatten)]
+    output: cli::Output,
+    #[command(flatten)]
+    format: cli::Format,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("ctscore", || {
+    cli::main("ctscore", |args: Args| {
         args.format.apply();
         run(&args)
     })
 }
 
 fn run(args: &Args) -> Result<()> {
-    if !args.ct_cut.is_finite() {
-        return Err(Error::invalid("--ct-cut must be a finite number"));
-    }
     let metrics_to_stdout = args.metrics.as_ref().is_some_and(|m| m.as_os_str() == "-");
     // With metrics on standard output the table goes only to -o.
-    let table_out = match (&args.output, metrics_to_stdout) {
+    let table_out = match (&args.output.output, metrics_to_stdout) {
         (Some(p), _) => Some(Some(p.as_path())),
         (None, true) => None,
         (None, false) => Some(None),
@@ -99,10 +90,10 @@ fn run(args: &Args) -> Result<()> {
             &args.merge,
             args.join.as_deref(),
             &shard::MergeOutputs {
-                table: args.output.as_deref(),
+                table: args.output.path(),
                 replicas: args.replicas_out.as_deref(),
                 metrics: args.metrics.as_deref(),
-                ct_cut: args.ct_cut,
+                ct_cut: args.ct_cut.ct_cut,
                 report: args.report.then_some("ctscore"),
             },
         );
@@ -113,7 +104,7 @@ fn run(args: &Args) -> Result<()> {
         ));
     }
     let opts = ScoreOptions {
-        id: args.id.clone(),
+        id: args.id.id.clone(),
         truth: args.truth.clone(),
         quantiles: args.quantiles,
     };
@@ -126,10 +117,10 @@ fn run(args: &Args) -> Result<()> {
         per_source(input, &opts, table_out)?
     };
     if args.report {
-        score::report("ctscore", &scored, args.ct_cut)?;
+        score::report("ctscore", &scored, args.ct_cut.ct_cut)?;
     }
     if let Some(path) = &args.metrics {
-        score::write_metrics("ctscore", &scored, path, args.ct_cut)?;
+        score::write_metrics("ctscore", &scored, path, args.ct_cut.ct_cut)?;
     }
     Ok(())
 }

@@ -10,9 +10,6 @@ use common::schema::EBV;
 use common::table::{Table, Writer, fmt_num};
 use common::{Error, Result};
 
-#[path = "shared/bin_args.rs"]
-mod bin_args;
-
 #[derive(Parser)]
 #[command(
     about = "Split a table with an `ebv` column into its E(B-V) bins, one CSV per bin",
@@ -21,8 +18,9 @@ bin's rows (all columns, table order) to DIR/<bin>.csv and prints one line per n
 bin, n, mean_ebv (the mean E(B-V) of the members, to which the training AGNs are reddened), file. \
 With --bin-rel F the bins widen with E(B-V) (max(0.025, F x E(B-V))) and the index is the bin's \
 rank; give redden --lookup the same option.",
-    after_help = "Example:\n  redden --lookup mw.csv | ebvbins --dir bins > bins.csv\n  \
-while IFS=, read bin n ebv file; do redden --ebv $ebv > td_$bin.csv; done < <(tail -n +2 bins.csv)"
+    after_help = r#"Example (the training set reddened to each bin's mean E(B-V)):
+  head -n 51 examples/hess/hess_fields.csv | redden --lookup | ebvbins --dir bins > bins.csv
+  while IFS=, read bin n ebv file; do redden --ebv $ebv > td_$bin.csv; done < <(tail -n +2 bins.csv)"#
 )]
 struct Args {
     /// Table with an `ebv` column (the output of `redden --lookup`; default: stdin).
@@ -31,15 +29,13 @@ struct Args {
     #[arg(long)]
     dir: PathBuf,
     #[command(flatten)]
-    bins: bin_args::BinArgs,
-    /// Output file for the bin list (default: stdout), written atomically.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    bins: cli::Bins,
+    #[command(flatten)]
+    output: cli::Output,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("ebvbins", || run(&args))
+    cli::main("ebvbins", |args: Args| run(&args))
 }
 
 fn run(args: &Args) -> Result<()> {
@@ -52,7 +48,7 @@ fn run(args: &Args) -> Result<()> {
         .collect::<Result<Vec<f64>>>()?;
     let dir_name = args.dir.display().to_string();
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&dir_name, e))?;
-    let mut list = Writer::create(args.output.as_deref())?;
+    let mut list = Writer::create(args.output.path())?;
     list.write_row(["bin", "n", "mean_ebv", "file"])?;
     for bin in ebv_bins(&ebv, &args.bins.binning()?) {
         let path = args.dir.join(format!("{}.csv", bin.index));

@@ -16,14 +16,14 @@ use common::table::{Table, Writer};
 missing; so is a magnitude without error), then appends log10(F/Fb) of the X-ray bands, \
 log10(Fb), the hardness ratios, P_inter, P_intra, log10(F/Fb) of G..W2 and the twelve \
 colours. Missing features are empty cells. Usually fed by mcsample.",
-    after_help = "Example:\n  \
-redden --ebv 0.5 | mcsample --seed 1 --replica 0 | features > td_r0.csv\n  \
-standardize --fit td_r0.csv td_r0.csv > td_r0_std.csv"
+    after_help = r#"Example:
+  redden --ebv 0.5 | mcsample --seed 1 --replica 0 | features > td_r0.csv
+  standardize --fit td_r0.csv td_r0.csv > td_r0_std.csv
+  features --list | paste -sd,          # the feature columns, for external programs"#
 )]
 struct Args {
-    /// Write to FILE (atomically) instead of standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: cli::Output,
     /// Input table [default: standard input].
     file: Option<PathBuf>,
     /// Also append a `random` column, U(0,1) per source: the baseline that an
@@ -40,8 +40,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("features", || {
+    cli::main("features", |args: Args| {
         if args.list {
             let mut out = Writer::create(None)?;
             let random = args.random_feature.then_some(RANDOM_FEATURE);
@@ -56,6 +55,6 @@ fn main() -> std::process::ExitCode {
         } else {
             features_table(&t)?
         };
-        out.write(Writer::create(args.output.as_deref())?)
+        out.write(Writer::create(args.output.path())?)
     })
 }

@@ -4,9 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-#[path = "shared/format_args.rs"]
-mod format_args;
 use common::fechner::{self, Options};
 use common::table::Writer;
 
@@ -23,18 +20,17 @@ Detections are dropped for HRC, theta > 10' (or missing), saturation, pileup_war
 sources are dropped for master saturation/streak flags or no flux in any band. \
 Detections are grouped by the input's usrid column when it has one (CSCview's id of \
 the queried position), else by name.",
-    after_help = "Example:\n  fechner examples/ic2395/input/per.csv -o ic2395_x.csv\n  \
-fechner < per.csv | xmatch --gaia gaia.csv ... | redden ... > field.csv\n  \
-fechner --keep-all per.csv | awk -F, '$28 != 0'   # removed sources and why"
+    after_help = r#"Example:
+  fechner examples/ic2395/input/per.csv -o ic2395_x.csv
+  fechner --keep-all --verbose examples/ngc3532/input/per.csv > all.csv   # removed sources with remove_code, remove_reason"#
 )]
 struct Args {
     /// Per-observation CSV (standard input if absent or '-').
     file: Option<PathBuf>,
-    /// Output file (written atomically); standard output if absent.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
     #[command(flatten)]
-    format: format_args::FormatArgs,
+    output: cli::Output,
+    #[command(flatten)]
+    format: cli::Format,
     /// Keep removed sources too, with remove_code and remove_reason columns.
     #[arg(long)]
     keep_all: bool,
@@ -47,14 +43,13 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("fechner", || {
+    cli::main("fechner", |args: Args| {
         args.format.apply();
         let opts = Options {
             keep_all: args.keep_all,
             by_name: args.by_name,
         };
-        let mut out = Writer::create(args.output.as_deref())?;
+        let mut out = Writer::create(args.output.path())?;
         let s = fechner::run(args.file.as_deref(), &opts, &mut out)?;
         out.finish()?;
         if args.verbose {

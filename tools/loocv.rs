@@ -11,15 +11,10 @@ use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
 use common::progress::Progress;
 use common::redden::lookup_ebv;
 use common::results::{LeftOut, LoocvOutputs, write_loocv, write_loocv_unit};
-use common::schema::{DEC, RA, TRUE_CLASS};
+use common::schema::{DEC, RA};
 use common::sfd::SfdMap;
 use common::shard::{run_options, table_identity, write_shard};
 use common::sources::Sources;
-
-#[path = "shared/replica_args.rs"]
-mod replica_args;
-#[path = "shared/shard_args.rs"]
-mod shard_args;
 
 #[derive(Parser)]
 #[command(
@@ -29,49 +24,45 @@ Monte-Carlo replica, the other sources are reddened toward the left-out source's
 re-sampled, re-standardized, balanced with SMOTE and used to grow a forest that classifies \
 the left-out source. Writes one row per left-out source: CSCv2_name, True_Class, P_<class>, \
 e_P_<class>, Class, Class_prob, e_Class_prob, CT (the table ctscore writes).",
-    after_help = "Example:\n  loocv --mc 10 -o loo.csv && ctscore --aggregated --truth True_Class --metrics - loo.csv\n  \
-loocv --mc 2 --limit 300 --quiet | ctscore --aggregated --truth True_Class --metrics -\n  \
-for i in 1 2 3; do loocv --mc 2 --limit 30 --shard $i/3 -o s$i.csv; done; ctscore --merge s*.csv -o loo.csv"
+    after_help = r#"Example (a quick stratified estimate, also in 3 shards; the paper's run is --mc 10 without --limit):
+  loocv --mc 2 --limit 40 --quiet -o loo.csv
+  ctscore --aggregated --class-column True_Class --metrics - loo.csv
+  for i in 1 2 3; do loocv --mc 2 --limit 40 --quiet --shard $i/3 -o s$i.csv; done
+  ctscore --merge s*.csv -o merged.csv && cmp merged.csv loo.csv"#
 )]
 struct Args {
-    /// Training set (default: the embedded 2,941-source TD).
-    file: Option<PathBuf>,
     #[command(flatten)]
-    replica: replica_args::ReplicaArgs,
+    training_set: cli::TrainingSet,
     #[command(flatten)]
-    shards: shard_args::ShardArgs,
+    replica: cli::Replicas,
+    #[command(flatten)]
+    shards: cli::Shards,
     /// Leave out only a stratified subset of this many sources (quick estimates).
-    #[arg(long)]
+    #[arg(long, value_parser = cli::at_least_one, allow_negative_numbers = true)]
     limit: Option<usize>,
-    /// Column of the literature classes.
-    #[arg(long, default_value = TRUE_CLASS)]
-    class_column: String,
-    /// E(B-V) map (HEALPix FITS; default: the embedded SFD map).
-    #[arg(long)]
-    map: Option<PathBuf>,
+    #[command(flatten)]
+    class_column: cli::ClassColumn,
+    #[command(flatten)]
+    map: cli::Map,
     /// Also write the metrics: JSON if FILE ends in .json, else CSV (metric,value);
     /// '-' = standard output after the table.
     #[arg(long)]
     metrics: Option<PathBuf>,
-    /// CT cut of the confident subset in the metrics.
-    #[arg(long, default_value_t = 2.0)]
-    ct_cut: f64,
+    #[command(flatten)]
+    ct_cut: cli::CtCut,
     /// Also write every replica's probabilities (CSCv2_name, True_Class, fold, replica, P_<class>).
     #[arg(long)]
     replicas_out: Option<PathBuf>,
-    /// Output file (default: stdout), written atomically.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: cli::Output,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("loocv", || {
-        args.replica.init_threads()?;
+    cli::main("loocv", |args: Args| {
         let shard = args.shards.shard()?;
-        let table = data::training_set_table(args.file.as_deref())?;
-        let td = Sources::from_table(&table, Some(&args.class_column))?;
-        let map = SfdMap::open(args.map.as_deref())?;
+        let table = data::training_set_table(args.training_set.training_set.as_deref())?;
+        let td = Sources::from_table(&table, Some(&args.class_column.class_column))?;
+        let map = SfdMap::open(args.map.map.as_deref())?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
         let opts = LoocvOptions {
             replicas: args.replica.replicas,
@@ -81,7 +72,7 @@ fn main() -> ExitCode {
         let rows = left_out_rows(&td.class, args.limit, opts.seed);
         let plan = loocv_plan(&rows, opts.replicas);
         if args.shards.plan {
-            return plan.print(args.shards.shards as usize, args.output.as_deref());
+            return plan.print(args.shards.shards as usize, args.output.path());
         }
         let units = plan.selected(shard);
         let folds = units.chunk_by(|a, b| a.group == b.group).count();
@@ -100,12 +91,16 @@ fn main() -> ExitCode {
 
         if let Some(shard) = shard {
             let limit = args.limit.map_or("all".to_string(), |l| l.to_string());
-            let options =
-                run_options(opts.seed, opts.replicas, &opts.replica, args.map.as_deref())?
-                    .with("training_set", table_identity(&table))
-                    .with("class_column", args.class_column.as_str())
-                    .with("limit", limit);
-            write_shard(args.output.as_deref(), shard, &options, &plan, |w| {
+            let options = run_options(
+                opts.seed,
+                opts.replicas,
+                &opts.replica,
+                args.map.map.as_deref(),
+            )?
+            .with("training_set", table_identity(&table))
+            .with("class_column", args.class_column.class_column.as_str())
+            .with("limit", limit);
+            write_shard(args.output.path(), shard, &options, &plan, |w| {
                 for (u, p) in units.iter().zip(&probs) {
                     write_loocv_unit(w, &left_out[u.group], u.replica, p)?;
                 }
@@ -123,10 +118,10 @@ fn main() -> ExitCode {
             &left_out,
             &samples,
             &LoocvOutputs {
-                table: args.output.as_deref(),
+                table: args.output.path(),
                 replicas: args.replicas_out.as_deref(),
                 metrics: args.metrics.as_deref(),
-                ct_cut: args.ct_cut,
+                ct_cut: args.ct_cut.ct_cut,
             },
         )
     })

@@ -3,11 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::mc::{McOptions, sample_table};
+use common::mc::sample_table;
 use common::table::{Table, Writer};
-
-#[path = "shared/stream_args.rs"]
-mod stream_args;
 
 #[derive(Parser)]
 #[command(
@@ -18,39 +15,27 @@ positive values (redrawn while <= 0), the nine magnitudes from normals of their 
 (a magnitude without error becomes empty); Fb becomes Fs + Fm + Fh of the sample. Each \
 source draws from its own stream (seed, bin, replica, fold, source name), so its values \
 do not depend on the other rows. Errors and all other columns pass unchanged.",
-    after_help = "Example (replica 3 of a study with seed 7):\n  \
-redden --ebv 0.5 | mcsample --seed 7 --replica 3 | features > td_r3.csv\n  \
-mcsample --seed 7 --replica 3 examples/hess/hess_fields.csv | features \\\n    \
-| standardize --fit td_r3.csv > hess_r3.csv"
+    after_help = r#"Example (replica 3 of a study with seed 7):
+  redden --ebv 0.5 | mcsample --seed 7 --replica 3 | features > td_r3.csv
+  mcsample --seed 7 --replica 3 examples/hess/hess_fields.csv | features \
+    | standardize --fit td_r3.csv > hess_r3.csv"#
 )]
 struct Args {
     #[command(flatten)]
-    stream: stream_args::StreamArgs,
-    /// Factor on every error: 1 as in the paper, sqrt(2) = 1.4142135623730951 as in
-    /// the authors' later code.
-    #[arg(long, default_value_t = 1.0)]
-    error_scale: f64,
-    /// Write to FILE (atomically) instead of standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    stream: cli::Stream,
+    #[command(flatten)]
+    error_scale: cli::ErrorScale,
+    #[command(flatten)]
+    output: cli::Output,
     /// Input table [default: standard input].
     file: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("mcsample", || {
-        if !(args.error_scale.is_finite() && args.error_scale >= 0.0) {
-            return Err(common::Error::invalid(format!(
-                "--error-scale must be a finite number >= 0, got {}",
-                args.error_scale
-            )));
-        }
+    cli::main("mcsample", |args: Args| {
         let id = args.stream.id();
-        let opts = McOptions {
-            error_scale: args.error_scale,
-        };
+        let opts = args.error_scale.options();
         let t = Table::read(args.file.as_deref())?;
-        sample_table(&t, id, &opts)?.write(Writer::create(args.output.as_deref())?)
+        sample_table(&t, id, &opts)?.write(Writer::create(args.output.path())?)
     })
 }

@@ -8,12 +8,16 @@ use common::table::Reader;
 use common::{Error, Result};
 
 /// How the figures come from a pipeline (the end of every --help).
-const EXAMPLE: &str = "Example pipeline (LOOCV of the training set -> figures):
-  loocv ... | ctscore --aggregated --truth True_Class -o loo.csv
+const EXAMPLE: &str = r#"Example pipeline (a small LOOCV of the training set -> figures):
+  loocv --mc 3 --limit 40 --quiet --replicas-out reps.csv -o loo.csv
   plot confusion loo.csv -o figs/            # recall/precision, all and CT >= 2
   plot roc loo.csv -o figs/roc.svg
-  plot replicas --source '2CXO J000009.3+135618' replicas.csv -o figs/source.svg
-  rforest importances model.bin | plot importances -o figs/importances.svg";
+  plot replicas --source "$(sed -n 2p loo.csv | cut -d, -f1)" reps.csv -o figs/source.svg
+  mcsample --seed 1 common/data/td_2941.csv | features --random-feature > f.csv
+  cols=$(features --list --random-feature | paste -sd,)
+  standardize --fit f.csv f.csv | smote --seed 1 --features "$cols" \
+    | rforest train --seed 1 --trees 20 --features "$cols" --importances imp.csv -o m.rf
+  plot importances imp.csv -o figs/importances.svg"#;
 
 #[derive(Parser)]
 #[command(
@@ -35,13 +39,12 @@ enum Figure {
     Confusion {
         /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
         table: Option<PathBuf>,
-        /// CT cut of a confident classification (paper: 2).
-        #[arg(long, default_value_t = common::aggregate::CT_CUT)]
-        ct_cut: f64,
-        /// Column of true class labels.
-        #[arg(long, default_value = "True_Class")]
-        truth: String,
-        /// Output SVG (written atomically); standard output when absent.
+        #[command(flatten)]
+        ct_cut: cli::CtCut,
+        #[command(flatten)]
+        truth: cli::ClassColumn,
+        /// Output SVG (written atomically), or a directory for four files; standard
+        /// output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -54,12 +57,10 @@ enum Figure {
         /// The source to show.
         #[arg(long)]
         source: String,
-        /// Source id column.
-        #[arg(long, default_value = "CSCv2_name")]
-        id: String,
-        /// Output SVG (written atomically); standard output when absent.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        id: cli::IdColumn,
+        #[command(flatten)]
+        output: cli::Output,
     },
     /// Feature importances (CSV feature,importance), sorted, with the importance of a
     /// feature named `random` as baseline (paper Fig. 4).
@@ -67,27 +68,23 @@ enum Figure {
     Importances {
         /// CSV with columns feature, importance; stdin if absent.
         importances: Option<PathBuf>,
-        /// Output SVG (written atomically); standard output when absent.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: cli::Output,
     },
     /// One-vs-rest ROC curves per class and the macro curve with AUCs (paper Fig. 5).
     #[command(after_help = EXAMPLE)]
     Roc {
         /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
         table: Option<PathBuf>,
-        /// Column of true class labels.
-        #[arg(long, default_value = "True_Class")]
-        truth: String,
-        /// Output SVG (written atomically); standard output when absent.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        truth: cli::ClassColumn,
+        #[command(flatten)]
+        output: cli::Output,
     },
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("plot", || run(args.figure))
+    cli::main("plot", |args: Args| run(args.figure))
 }
 
 /// An SVG to a file (atomically) or to standard output.
@@ -114,7 +111,7 @@ fn run(figure: Figure) -> Result<()> {
             truth,
             output,
         } => {
-            let (labels, sums) = scored(table.as_deref(), &truth)?;
+            let (labels, sums) = scored(table.as_deref(), &truth.class_column)?;
             match output {
                 Some(dir)
                     if dir.extension().is_none_or(|e| e != "svg") && dir.as_os_str() != "-" =>
@@ -122,14 +119,15 @@ fn run(figure: Figure) -> Result<()> {
                     std::fs::create_dir_all(&dir)
                         .map_err(|e| Error::io(&dir.display().to_string(), e))?;
                     for (stem, kind, confident) in CM_PANELS {
-                        let svg = plot::confusion_panel(&labels, &sums, ct_cut, kind, confident)?;
+                        let svg =
+                            plot::confusion_panel(&labels, &sums, ct_cut.ct_cut, kind, confident)?;
                         plot::write_svg(&dir.join(format!("{stem}.svg")), &svg)?;
                     }
                     Ok(())
                 }
                 out => emit(
                     out.as_deref(),
-                    &plot::confusion_figure(&labels, &sums, ct_cut)?,
+                    &plot::confusion_figure(&labels, &sums, ct_cut.ct_cut)?,
                 ),
             }
         }
@@ -140,12 +138,12 @@ fn run(figure: Figure) -> Result<()> {
             output,
         } => {
             let (reps, _) =
-                common::aggregate::read_replicas(Reader::open(replicas.as_deref())?, &id, None)?;
+                common::aggregate::read_replicas(Reader::open(replicas.as_deref())?, &id.id, None)?;
             let i = reps.get(&source).ok_or_else(|| {
                 Error::invalid(format!("source '{source}' has no replicas in the input"))
             })?;
             emit(
-                output.as_deref(),
+                output.path(),
                 &plot::replicas_figure(&source, reps.samples(i))?,
             )
         }
@@ -154,15 +152,15 @@ fn run(figure: Figure) -> Result<()> {
             output,
         } => {
             let items = plot::read_importances(importances.as_deref())?;
-            emit(output.as_deref(), &plot::importances_figure(&items)?)
+            emit(output.path(), &plot::importances_figure(&items)?)
         }
         Figure::Roc {
             table,
             truth,
             output,
         } => {
-            let (labels, sums) = scored(table.as_deref(), &truth)?;
-            emit(output.as_deref(), &plot::roc_figure(&labels, &sums)?)
+            let (labels, sums) = scored(table.as_deref(), &truth.class_column)?;
+            emit(output.path(), &plot::roc_figure(&labels, &sums)?)
         }
     }
 }

@@ -20,8 +20,9 @@ radius of every source (VizieR TAP), as VOTables saved to DIR/input/<name>.vot, 
 With --run, query runs the commands itself and checks that every answer has the columns \
 the tools need. The field is a cone (--ra --dec --radius) or a list of CSC sources \
 (--sources: a table with CSCv2_name or name, and CSCv2_RA/CSCv2_DEC or ra/dec).",
-    after_help = "Example:\n  query --ra 166.28875 --dec -58.85 --radius 12 --dir ngc3532   # print\n  \
-query --ra 166.28875 --dec -58.85 --radius 12 --dir ngc3532 --run && make FIELD_DIR=ngc3532"
+    after_help = r#"Example (the NGC 3532 field):
+  query --ra 166.28875 --dec -58.85 --radius 12 --dir ngc3532 > fetch.sh   # print the commands
+  # with a network: sh fetch.sh && make FIELD_DIR=ngc3532   (or query ... --run)"#
 )]
 struct Args {
     /// Right ascension of the field's centre, degrees.
@@ -49,8 +50,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("query", || {
+    cli::main("query", |args: Args| {
         let target = match (&args.sources, args.ra, args.dec, args.radius) {
             (Some(path), ..) => {
                 Target::Sources(query::sources_from_table(&Table::read(Some(path))?)?)

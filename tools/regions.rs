@@ -17,26 +17,26 @@ classify or ctscore --join): per source a circle at CSCv2_RA, CSCv2_DEC with rad
 (the CSC 95% error-ellipse r0, arcsec), coloured by Class, labelled `Class CT=...`, tagged by \
 Class, the source name on the comment line before it. A source without a result is grey, \
 labelled `no class`. --confident writes a second file with the sources of CT >= --ct-cut only.",
-    after_help = "Example:\n  regions out/ngc3532/classified.csv -o ngc3532.reg --confident ngc3532_ct2.reg\n  \
-ds9 image.fits -regions ngc3532.reg"
+    after_help = r#"Example (a quick classification of the 3FGL J1306.4-6043 field, then its regions):
+  d=examples/3fgl_j1306/input
+  fechner $d/per.csv | xmatch --gaia $d/gaia.csv --2mass $d/2mass.csv --allwise $d/allwise.csv --catwise $d/catwise.csv --unwise $d/unwise.csv \
+    | classify --mc 4 --quiet -o classified.csv
+  regions classified.csv -o field.reg --confident field_ct2.reg   # ds9 image.fits -regions field.reg"#
 )]
 struct Args {
     /// Classified table (default: stdin).
     file: Option<PathBuf>,
-    /// Region file of every source (default: stdout), written atomically.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: cli::Output,
     /// Also write the sources with CT >= --ct-cut to this region file.
     #[arg(long)]
     confident: Option<PathBuf>,
-    /// CT cut of a confident classification (paper: 2).
-    #[arg(long, default_value_t = common::aggregate::CT_CUT)]
-    ct_cut: f64,
+    #[command(flatten)]
+    ct_cut: cli::CtCut,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("regions", || {
+    cli::main("regions", |args: Args| {
         let table = Classified::read(args.file.as_deref(), TRUE_CLASS)?;
         // Both files are made before either is written: a bad row leaves neither.
         let all = ds9_regions(&table, Selection::All)?;
@@ -47,7 +47,7 @@ fn main() -> std::process::ExitCode {
                 ds9_regions(
                     &table,
                     Selection::Confident {
-                        ct_cut: args.ct_cut,
+                        ct_cut: args.ct_cut.ct_cut,
                     },
                 )
                 .map(|r| (p, r))
@@ -57,6 +57,6 @@ fn main() -> std::process::ExitCode {
         if let Some((path, regions)) = confident {
             write_atomically(path, regions.as_bytes())?;
         }
-        write_output(args.output.as_deref(), all.as_bytes())
+        write_output(args.output.path(), all.as_bytes())
     })
 }

@@ -6,20 +6,23 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use common::forest::{ForestParams, Model};
-use common::schema::{FEATURE_NAMES, TRUE_CLASS};
 use common::table::{Table, Writer};
 
-#[path = "shared/stream_args.rs"]
-mod stream_args;
+/// How the tool is used (the end of every --help).
+const EXAMPLE: &str = r#"Missing features (empty cells) take the flag value -100 (spec 4.8).
+
+Example (train on one replica of the training set, classify the HESS sources):
+  mcsample --seed 1 common/data/td_2941.csv | features > td_f.csv
+  standardize --fit td_f.csv td_f.csv | smote --seed 1 \
+    | rforest train --seed 1 --trees 20 --importances imp.csv -o m.rf
+  mcsample --seed 1 examples/hess/hess_fields.csv | features | standardize --fit td_f.csv \
+    | rforest predict --model m.rf -o hess_p.csv"#;
 
 #[derive(Parser)]
 #[command(
     about = "Random forest (scikit-learn semantics: Gini, bootstrap, sqrt features per split, \
              fully grown trees, soft voting)",
-    after_help = "Missing features (empty cells) take the flag value -100 (spec 4.8).\n\n\
-                  Example pipeline:\n  smote --seed 1 --replica 0 td_std.csv \
-                  | rforest train --seed 1 --replica 0 -o m.rf\n  rforest predict --model m.rf \
-                  field_std.csv | ctscore"
+    after_help = EXAMPLE
 )]
 struct Args {
     #[command(subcommand)]
@@ -29,21 +32,19 @@ struct Args {
 #[derive(Subcommand)]
 enum Cmd {
     /// Fit a forest on a training table and write the model.
+    #[command(after_help = EXAMPLE)]
     Train {
-        /// Number of trees.
-        #[arg(long, default_value_t = 100)]
-        trees: usize,
+        #[command(flatten)]
+        trees: cli::Trees,
         /// Candidate features per split (default: floor(sqrt(number of features))).
         #[arg(long)]
         max_features: Option<usize>,
         #[command(flatten)]
-        stream: stream_args::StreamArgs,
-        /// Feature columns, comma-separated (default: the 29 features of spec 4.2).
-        #[arg(long, value_delimiter = ',')]
-        features: Option<Vec<String>>,
-        /// The column holding the class labels.
-        #[arg(long, default_value = TRUE_CLASS)]
-        class_column: String,
+        stream: cli::Stream,
+        #[command(flatten)]
+        features: cli::FeatureColumns,
+        #[command(flatten)]
+        class_column: cli::ClassColumn,
         /// Also write the feature importances (CSV feature,importance) to this file.
         #[arg(long)]
         importances: Option<PathBuf>,
@@ -54,21 +55,20 @@ enum Cmd {
         file: Option<PathBuf>,
     },
     /// Append P_<class>, Class and Class_prob to every row of a table.
+    #[command(after_help = EXAMPLE)]
     Predict {
         /// Model file written by `rforest train`.
         #[arg(long)]
         model: PathBuf,
-        /// Output file (default: standard output), written atomically.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: cli::Output,
         /// Table to classify (default: standard input).
         file: Option<PathBuf>,
     },
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("rforest", || match args.cmd {
+    cli::main("rforest", |args: Args| match args.cmd {
         Cmd::Train {
             trees,
             max_features,
@@ -80,20 +80,23 @@ fn main() -> ExitCode {
             file,
         } => {
             let table = Table::read(file.as_deref())?;
-            let features: Vec<&str> = match &features {
-                Some(f) => f.iter().map(String::as_str).collect(),
-                None => FEATURE_NAMES.to_vec(),
-            };
+            let features = features.names();
             let params = ForestParams {
-                n_trees: trees,
+                n_trees: trees.trees,
                 max_features,
                 ..ForestParams::default()
             };
             let id = stream.id();
-            let model = common::forest::train_table(&table, &class_column, &features, &params, id)?;
+            let model = common::forest::tables::train_table(
+                &table,
+                &class_column.class_column,
+                &features,
+                &params,
+                id,
+            )?;
             if let Some(path) = importances {
                 let mut out = Writer::create(Some(&path))?;
-                common::forest::write_importances(&model, &mut out)?;
+                common::forest::tables::write_importances(&model, &mut out)?;
                 out.finish()?;
             }
             model.save(&output)
@@ -105,8 +108,8 @@ fn main() -> ExitCode {
         } => {
             let model = Model::load(&model)?;
             let table = Table::read(file.as_deref())?;
-            let mut out = Writer::create(output.as_deref())?;
-            common::forest::predict_table(&model, &table, &mut out)?;
+            let mut out = Writer::create(output.path())?;
+            common::forest::tables::predict_table(&model, &table, &mut out)?;
             out.finish()
         }
     })

@@ -14,26 +14,25 @@ use common::table::{Table, Writer};
 deviation of the non-missing values (a zero deviation counts as 1) and replaces the \
 feature columns of FILE by (x - mean) / std. Missing values stay missing; other \
 columns pass unchanged. Fit on the training set of the same Monte-Carlo replica.",
-    after_help = "Example:\n  \
-redden --ebv 0.5 | mcsample --seed 1 --replica 0 | features > td_r0.csv\n  \
-mcsample --seed 1 --replica 0 field.csv | features | standardize --fit td_r0.csv > field_r0.csv"
+    after_help = r#"Example:
+  redden --ebv 0.5 | mcsample --seed 1 --replica 0 | features > td_r0.csv
+  mcsample --seed 1 --replica 0 examples/hess/hess_fields.csv | features \
+    | standardize --fit td_r0.csv > hess_r0.csv"#
 )]
 struct Args {
     /// Training table with the 29 feature columns (from `features`).
     #[arg(long)]
     fit: PathBuf,
-    /// Write to FILE (atomically) instead of standard output.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: cli::Output,
     /// Table to standardize [default: standard input].
     file: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    common::cli::run("standardize", || {
+    cli::main("standardize", |args: Args| {
         let train = Table::read(Some(&args.fit))?;
         let t = Table::read(args.file.as_deref())?;
-        standardize_table(&train, &t)?.write(Writer::create(args.output.as_deref())?)
+        standardize_table(&train, &t)?.write(Writer::create(args.output.path())?)
     })
 }

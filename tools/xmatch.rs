@@ -4,9 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-
-#[path = "shared/format_args.rs"]
-mod format_args;
 use common::xmatch::{self, CatalogKind, Options, XrayColumns};
 
 #[derive(Parser)]
@@ -20,18 +17,18 @@ P_chance (1 - exp(-rho pi X_PU^2), rho from the authors' adaptive annulus), and 
 magnitudes of accepted counterparts (W1/W2: AllWISE > CatWISE > unWISE per match). \
 Catalog files use VizieR column names, with or without the _<cat> suffix, and may hold \
 a whole region of a catalog. All input columns pass through in order.",
-    after_help = "Example:\n  fechner per.csv | xmatch --gaia gaia.csv --2mass 2mass.csv \
---allwise allwise.csv --catwise catwise.csv --unwise unwise.csv -o field.csv\n  \
-xmatch --ra ra --dec dec --pu err_ellipse_r0 --gaia gaia.csv ave.csv | features ..."
+    after_help = r#"Example (the 3FGL J1306.4-6043 field, its raw CSC and catalog extracts):
+  d=examples/3fgl_j1306/input
+  fechner $d/per.csv | xmatch --gaia $d/gaia.csv --2mass $d/2mass.csv --allwise $d/allwise.csv --catwise $d/catwise.csv --unwise $d/unwise.csv -o field.csv
+  fechner $d/per.csv | xmatch --radius 5 --gaia $d/gaia.csv > field_gaia5.csv"#
 )]
 struct Args {
     /// X-ray table (CSV); standard input when absent or '-'.
     file: Option<PathBuf>,
-    /// Output file (written atomically); standard output when absent.
-    #[arg(short, long)]
-    output: Option<PathBuf>,
     #[command(flatten)]
-    format: format_args::FormatArgs,
+    output: cli::Output,
+    #[command(flatten)]
+    format: cli::Format,
     /// Gaia (I/355/gaiadr3 columns; rgeo, b_rgeo, B_rgeo carried when present).
     #[arg(long)]
     gaia: Option<PathBuf>,
@@ -48,22 +45,17 @@ struct Args {
     #[arg(long)]
     unwise: Option<PathBuf>,
     /// Cone radius for the nearest and second-nearest candidates, arcsec.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = cli::positive, allow_negative_numbers = true)]
     radius: f64,
-    /// X-ray right ascension column (deg).
-    #[arg(long, default_value = "CSCv2_RA")]
-    ra: String,
-    /// X-ray declination column (deg).
-    #[arg(long, default_value = "CSCv2_DEC")]
-    dec: String,
+    #[command(flatten)]
+    position: cli::Position,
     /// X-ray 2-sigma positional uncertainty column (arcsec, err_ellipse_r0).
-    #[arg(long, default_value = "CSCv2_PU")]
+    #[arg(long, value_name = "COLUMN", default_value = common::schema::PU)]
     pu: String,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    common::cli::run("xmatch", || {
+    cli::main("xmatch", |args: Args| {
         args.format.apply();
         let files: Vec<(CatalogKind, &std::path::Path)> = [
             (CatalogKind::Gaia, &args.gaia),
@@ -81,8 +73,8 @@ fn main() -> ExitCode {
             ));
         }
         let cols = XrayColumns {
-            ra: args.ra.clone(),
-            dec: args.dec.clone(),
+            ra: args.position.ra.clone(),
+            dec: args.position.dec.clone(),
             pu: args.pu.clone(),
         };
         let opts = Options {
@@ -90,7 +82,7 @@ fn main() -> ExitCode {
         };
         xmatch::run(
             args.file.as_deref(),
-            args.output.as_deref(),
+            args.output.path(),
             &files,
             &cols,
             &opts,

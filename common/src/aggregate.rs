@@ -231,11 +231,6 @@ pub fn summary_cells(s: &Summary) -> Vec<String> {
     cells
 }
 
-/// Empty cells for a source without replicas (`ctscore --join`).
-pub fn empty_cells() -> Vec<String> {
-    vec![String::new(); summary_columns().len()]
-}
-
 /// Where the 8 `P_<class>` columns of a table are.
 #[derive(Debug, Clone)]
 pub struct ProbColumns(pub [usize; 8]);

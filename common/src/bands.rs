@@ -144,8 +144,3 @@ pub const XRAY_BANDS: [(&str, f64, f64); 4] = [
 
 /// Table columns of the averaged X-ray fluxes (paper Appendix E names).
 pub const FLUX_COLUMNS: [(&str, &str); 3] = [("Fs", "e_Fs"), ("Fm", "e_Fm"), ("Fh", "e_Fh")];
-
-/// The Fechner mean and error of a band measured as mode 0 with upper limit 1e-17,
-/// the fill of an undetected band (spec 1.5 step 5).
-pub const MISSING_BAND_FLUX: f64 = 7.978845608028654e-18;
-pub const MISSING_BAND_ERROR: f64 = 6.028102749890869e-18;

@@ -1,4 +1,5 @@
-//! The 29 classifier features (spec 4.2) and their standardization (spec 4.7).
+//! The 29 classifier features (spec 4.2), one table of names and rules, and their
+//! standardization (spec 4.7).
 //!
 //! Applied to one Monte-Carlo sample (`mc::sample`) of already reddened values (see
 //! the order of operations in `mc`): the survey depth cut (spec 3.5), colours from
@@ -8,25 +9,95 @@
 use crate::bands::{BANDS, N_BANDS};
 use crate::error::Result;
 use crate::rng::{Purpose, RngExt, StreamId, source_key};
-use crate::schema::{FEATURE_NAMES, N_FEATURES};
 use crate::sources::{Sources, TableOut};
 use crate::table::{Table, fmt_f64};
 
-/// Magnitude pairs of the twelve colour features 18-29 (spec 4.2), as `BANDS` indices.
-const COLORS: [(usize, usize); 12] = [
-    (0, 1), // G-BP
-    (0, 2), // G-RP
-    (0, 3), // G-J
-    (0, 4), // G-H
-    (0, 5), // G-K
-    (1, 2), // BP-RP
-    (3, 4), // J-H
-    (3, 5), // J-K
-    (4, 5), // H-K
-    (6, 7), // W1-W2
-    (6, 8), // W1-W3
-    (7, 8), // W2-W3
+/// How one feature follows from a source's sampled X-ray band fluxes (F_s, F_m, F_h;
+/// F_b = their sum) and its depth-cut magnitudes (spec 4.2-4.6).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// log10(F_band / F_b) of X-ray band 0 (s), 1 (m) or 2 (h) (spec 4.6).
+    XrayFraction(usize),
+    /// log10(F_b).
+    BroadFlux,
+    /// A hardness ratio (spec 4.3): (F_h - F_m) / (F_h + F_m).
+    HardnessHm,
+    /// (F_m - F_s) / (F_m + F_s).
+    HardnessMs,
+    /// (F_h - F_m - F_s) / (F_h + F_m + F_s).
+    HardnessHms,
+    /// The inter-observation variability probability, untransformed.
+    VarInter,
+    /// The intra-observation variability probability, untransformed.
+    VarIntra,
+    /// log10(F_band / F_b) of a multi-wavelength band (`bands::BANDS` index), with
+    /// F_band = f_zp 10^(-m/2.5) W_eff (spec 4.5; the code's base 10, not the paper's e).
+    MwFraction(usize),
+    /// The colour m_a - m_b of two bands (`bands::BANDS` indices, spec 4.4).
+    Colour(usize, usize),
+}
+
+/// A classifier feature: its column name and how it is computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Feature {
+    pub name: &'static str,
+    pub rule: Rule,
+}
+
+const fn f(name: &'static str, rule: Rule) -> Feature {
+    Feature { name, rule }
+}
+
+/// The 29 classifier features in the canonical order of spec 4.2: adding a feature is
+/// one entry here. Names of the X-ray, hardness and variability features are the
+/// authors'; the eight normalised MW fluxes, which upstream names `Gmag`... like the
+/// magnitudes themselves, are `Gflux`... here so that they never collide with the
+/// magnitude columns. W3 enters only through colours (spec 4.2).
+pub const FEATURES: &[Feature] = &[
+    f("ACIS0512Flux", Rule::XrayFraction(0)),
+    f("ACIS122Flux", Rule::XrayFraction(1)),
+    f("ACIS27Flux", Rule::XrayFraction(2)),
+    f("ACIS057Flux", Rule::BroadFlux),
+    f("HR_hm", Rule::HardnessHm),
+    f("HR_ms", Rule::HardnessMs),
+    f("HR_hms", Rule::HardnessHms),
+    f("var_inter_prob", Rule::VarInter),
+    f("var_intra_prob", Rule::VarIntra),
+    f("Gflux", Rule::MwFraction(0)),
+    f("BPflux", Rule::MwFraction(1)),
+    f("RPflux", Rule::MwFraction(2)),
+    f("Jflux", Rule::MwFraction(3)),
+    f("Hflux", Rule::MwFraction(4)),
+    f("Kflux", Rule::MwFraction(5)),
+    f("W1flux", Rule::MwFraction(6)),
+    f("W2flux", Rule::MwFraction(7)),
+    f("G-BP", Rule::Colour(0, 1)),
+    f("G-RP", Rule::Colour(0, 2)),
+    f("G-J", Rule::Colour(0, 3)),
+    f("G-H", Rule::Colour(0, 4)),
+    f("G-K", Rule::Colour(0, 5)),
+    f("BP-RP", Rule::Colour(1, 2)),
+    f("J-H", Rule::Colour(3, 4)),
+    f("J-K", Rule::Colour(3, 5)),
+    f("H-K", Rule::Colour(4, 5)),
+    f("W1-W2", Rule::Colour(6, 7)),
+    f("W1-W3", Rule::Colour(6, 8)),
+    f("W2-W3", Rule::Colour(7, 8)),
 ];
+
+/// The number of classifier features.
+pub const N_FEATURES: usize = FEATURES.len();
+
+/// The feature column names, in [`FEATURES`] order.
+pub const FEATURE_NAMES: [&str; N_FEATURES] = {
+    let mut names = [""; N_FEATURES];
+    let mut i = 0;
+    while i < N_FEATURES {
+        names[i] = FEATURES[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// The magnitudes of row `i` that count: present, with an error (an upper limit
 /// without error is missing, spec 5, 13), and brighter than the survey depth limit
@@ -42,36 +113,28 @@ pub fn cut_magnitudes(s: &Sources, i: usize) -> [f64; N_BANDS] {
     m
 }
 
-/// The 29 features of one row, in `schema::FEATURE_NAMES` order; NaN = missing.
+/// The features of one row, in [`FEATURES`] order; NaN = missing.
 pub fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
     let [fs, fm, fh] = s.flux[i];
     let fb = fs + fm + fh;
-    let mut x = [f64::NAN; N_FEATURES];
-    // 1-4: normalised band fluxes and log F_b (spec 4.6).
-    x[0] = (fs / fb).log10();
-    x[1] = (fm / fb).log10();
-    x[2] = (fh / fb).log10();
-    x[3] = fb.log10();
-    // 5-7: hardness ratios (spec 4.2, 4.3).
-    x[4] = (fh - fm) / (fh + fm);
-    x[5] = (fm - fs) / (fm + fs);
-    x[6] = (fh - fm - fs) / (fh + fm + fs);
-    // 8-9: variability, untransformed.
-    x[7] = s.p_inter[i];
-    x[8] = s.p_intra[i];
-    // 10-17: log10(F_band / F_b) for G..W2; W3 enters only through colours (spec 4.2).
-    // F_band = f_zp 10^(-m/2.5) W_eff (spec 4.5, the code's base 10, not the paper's e).
+    let xray = [fs, fm, fh];
     let m = cut_magnitudes(s, i);
-    for b in 0..8 {
-        let band = &BANDS[b];
-        let f = band.f_zp * 10f64.powf(-m[b] / 2.5) * band.w_eff;
-        x[9 + b] = (f / fb).log10();
-    }
-    // 18-29: colours of the cut magnitudes (spec 4.4); NaN propagates.
-    for (k, &(a, b)) in COLORS.iter().enumerate() {
-        x[17 + k] = m[a] - m[b];
-    }
-    x
+    std::array::from_fn(|k| match FEATURES[k].rule {
+        Rule::XrayFraction(band) => (xray[band] / fb).log10(),
+        Rule::BroadFlux => fb.log10(),
+        Rule::HardnessHm => (fh - fm) / (fh + fm),
+        Rule::HardnessMs => (fm - fs) / (fm + fs),
+        Rule::HardnessHms => (fh - fm - fs) / (fh + fm + fs),
+        Rule::VarInter => s.p_inter[i],
+        Rule::VarIntra => s.p_intra[i],
+        Rule::MwFraction(b) => {
+            let band = &BANDS[b];
+            let f = band.f_zp * 10f64.powf(-m[b] / 2.5) * band.w_eff;
+            (f / fb).log10()
+        }
+        // NaN propagates: a colour needs both magnitudes.
+        Rule::Colour(a, b) => m[a] - m[b],
+    })
 }
 
 /// The 29 features (`schema::FEATURE_NAMES` order) of every row, row-major
@@ -248,6 +311,7 @@ mod tests {
             ("HR_ms", -2.8 / 8.6),
             ("HR_hms", -2.6 / 14.6),
             ("var_inter_prob", f64::NAN),
+            #[allow(clippy::approx_constant)] // a probability of the test row, not 1/pi
             ("var_intra_prob", 0.318),
             // log10(f_zp W_eff / Fb) - m / 2.5
             ("Gflux", lg(2.5e-9 * 4052.97 / fb) - 17.834 / 2.5),

@@ -2,14 +2,13 @@
 //! binaries are thin wrappers: arguments in, these functions, CSV out.
 //! `docs/method.md` ("spec") is cited by section throughout.
 
-pub mod absorption;
 pub mod aggregate;
 pub mod bands;
-pub mod bins;
 pub mod classes;
 pub mod classified;
 pub mod cli;
 pub mod data;
+pub mod ebv;
 pub mod error;
 pub mod features;
 pub mod fechner;
@@ -17,13 +16,13 @@ pub mod field;
 pub mod forest;
 pub mod html;
 pub mod loocv;
+pub mod matrix;
 pub mod mc;
 pub mod metrics;
 pub mod plan;
 pub mod plot;
 pub mod progress;
 pub mod query;
-pub mod redden;
 pub mod regions;
 pub mod replica;
 pub mod report;
@@ -31,7 +30,6 @@ pub mod results;
 pub mod rng;
 pub mod schema;
 pub mod score;
-pub mod sfd;
 pub mod shard;
 pub mod smote;
 pub mod sources;
@@ -39,4 +37,5 @@ pub mod synth;
 pub mod table;
 pub mod xmatch;
 
+pub use ebv::{absorption, bins, redden, sfd};
 pub use error::{Error, Result};

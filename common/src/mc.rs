@@ -30,6 +30,9 @@ use crate::rng::{ChaCha8Rng, Purpose, StreamId, source_key};
 use crate::sources::{Sources, TableOut};
 use crate::table::{Table, fmt_f64};
 
+/// The paper's factor on every 1-sigma error (spec 5).
+pub const DEFAULT_ERROR_SCALE: f64 = 1.0;
+
 /// Options of the sampling.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct McOptions {
@@ -40,7 +43,9 @@ pub struct McOptions {
 
 impl Default for McOptions {
     fn default() -> Self {
-        McOptions { error_scale: 1.0 }
+        McOptions {
+            error_scale: DEFAULT_ERROR_SCALE,
+        }
     }
 }
 
@@ -224,10 +229,11 @@ mod tests {
         };
         let se = 1.0 / (n as f64).sqrt();
         // Untruncated: N(10, sqrt2) and N(15, 0.1 sqrt2).
-        assert!((mean(&fm) - 10.0).abs() < 4.0 * 1.4142 * se);
-        assert!((std(&fm) - 1.4142).abs() < 0.03);
-        assert!((mean(&mj) - 15.0).abs() < 4.0 * 0.14142 * se);
-        assert!((std(&mj) - 0.14142).abs() < 0.003);
+        let sqrt2 = std::f64::consts::SQRT_2;
+        assert!((mean(&fm) - 10.0).abs() < 4.0 * sqrt2 * se);
+        assert!((std(&fm) - sqrt2).abs() < 0.03);
+        assert!((mean(&mj) - 15.0).abs() < 4.0 * 0.1 * sqrt2 * se);
+        assert!((std(&mj) - 0.1 * sqrt2).abs() < 0.003);
         // Truncated N(1, s^2) on (0, inf), s = sqrt2, a = -1/s:
         // mean = 1 + s phi(a)/(1 - Phi(a)).
         let s2 = std::f64::consts::SQRT_2;

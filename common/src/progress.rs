@@ -25,10 +25,6 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    pub fn silent() -> Progress {
-        Progress(None)
-    }
-
     pub fn inc(&self, n: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(n);

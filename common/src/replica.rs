@@ -27,7 +27,7 @@ impl Default for ReplicaOptions {
     fn default() -> Self {
         ReplicaOptions {
             mc: McOptions::default(),
-            k: 4,
+            k: crate::smote::DEFAULT_K,
             forest: ForestParams::default(),
         }
     }

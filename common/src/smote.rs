@@ -6,7 +6,7 @@
 
 use crate::classes::{CLASSES, N_CLASSES};
 use crate::error::{Error, Result};
-use crate::forest::{class_indices, feature_matrix};
+use crate::matrix::{class_indices, feature_matrix};
 use crate::rng::{Purpose, RngExt, StreamId};
 use crate::schema::SYNTHETIC;
 use crate::table::{Table, Writer, fmt_f64};

@@ -247,24 +247,6 @@ impl TableOut {
         }
         w.finish()
     }
-
-    /// The CSV text, as [`TableOut::write`] would write it.
-    pub fn to_csv(&self) -> Result<String> {
-        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Sink {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().expect("sink").extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        self.write(Writer::to_writer("<memory>", Box::new(Sink(buf.clone()))))?;
-        let bytes = buf.lock().expect("sink").clone();
-        Ok(String::from_utf8(bytes).expect("CSV of UTF-8 cells"))
-    }
 }
 
 #[cfg(test)]

@@ -181,10 +181,6 @@ impl Row {
         Error::input(self.header.at(Some(self.line), Some(col)), msg)
     }
 
-    pub fn row_error(&self, msg: impl Into<String>) -> Error {
-        Error::input(self.header.at(Some(self.line), None), msg)
-    }
-
     /// A number; `None` for an empty cell (or `nan`, as some writers spell missing).
     /// Anything else that is not a finite number is an error.
     pub fn num(&self, col: usize) -> Result<Option<f64>> {

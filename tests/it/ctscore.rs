@@ -1,18 +1,9 @@
 //! Integration tests of `ctscore` (spec 8, 9.2) and `plot`: the real binaries on
 //! replica tables made from real training-set sources (common/data/td_2941.csv).
 
-use std::path::PathBuf;
-
-use crate::util::{Csv, root, run, run_ok};
+use crate::util::{Csv, root, run, run_ok, scratch};
 
 const PROBS: &str = "P_AGN,P_CV,P_HM-STAR,P_HMXB,P_LM-STAR,P_LMXB,P_NS,P_YSO";
-
-/// A scratch directory of its own for each test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-it-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The first `n` rows of the real training set, as text (header included).
 fn td_head(n: usize) -> String {
@@ -47,7 +38,7 @@ fn replicas() -> String {
 fn aggregates_replicas_per_source() {
     let out = run_ok(
         "ctscore",
-        &["--truth", "True_Class"],
+        &["--class-column", "True_Class"],
         Some(replicas().as_bytes()),
     );
     let t = Csv::parse(&out);
@@ -90,7 +81,7 @@ fn aggregates_replicas_per_source() {
     let twice = replicas() + &replicas();
     let doubled = run_ok(
         "ctscore",
-        &["--truth", "True_Class"],
+        &["--class-column", "True_Class"],
         Some(twice.as_bytes()),
     );
     let d = Csv::parse(&doubled);
@@ -132,7 +123,7 @@ fn join_keeps_the_table_and_fills_what_has_replicas() {
         &[
             "--join",
             table.to_str().unwrap(),
-            "--truth",
+            "--class-column",
             "True_Class",
             "--metrics",
             "-",
@@ -159,7 +150,7 @@ fn aggregated_input_passes_through_and_scores() {
     let dir = scratch("aggregated");
     let summary = run_ok(
         "ctscore",
-        &["--truth", "True_Class"],
+        &["--class-column", "True_Class"],
         Some(replicas().as_bytes()),
     );
     let json = dir.join("m.json");
@@ -167,7 +158,7 @@ fn aggregated_input_passes_through_and_scores() {
         "ctscore",
         &[
             "--aggregated",
-            "--truth",
+            "--class-column",
             "True_Class",
             "--metrics",
             json.to_str().unwrap(),
@@ -182,7 +173,13 @@ fn aggregated_input_passes_through_and_scores() {
 
     let m = metric_map(&run_ok(
         "ctscore",
-        &["--aggregated", "--truth", "True_Class", "--metrics", "-"],
+        &[
+            "--aggregated",
+            "--class-column",
+            "True_Class",
+            "--metrics",
+            "-",
+        ],
         Some(summary.as_bytes()),
     ));
     // Truth AGN x3; predictions AGN, AGN, YSO; CT sqrt2, 1e5, sqrt2.
@@ -254,7 +251,7 @@ fn bad_input_names_file_line_and_column() {
     check(
         "label.csv",
         bad_label.join("\n") + "\n",
-        &["--truth", "True_Class", "--metrics", "-"],
+        &["--class-column", "True_Class", "--metrics", "-"],
         ":6: column 11 (True_Class): unknown class label 'QSO'",
     );
     let _ = std::fs::remove_dir_all(dir);
@@ -304,7 +301,7 @@ fn plot_writes_readable_svg_figures() {
     run_ok(
         "ctscore",
         &[
-            "--truth",
+            "--class-column",
             "True_Class",
             "-o",
             table.to_str().unwrap(),

@@ -1,7 +1,7 @@
 //! Integration tests of `mcsample`, `features` and `standardize`: the pipe path equals
 //! the library (fused) path byte for byte, on the embedded TD and the HESS fields.
 
-use crate::util::{Csv, root, run, run_ok};
+use crate::util::{Csv, root, run, run_ok, scratch};
 use common::absorption::Absorption;
 use common::features::{Scaler, features};
 use common::mc::{McOptions, sample};
@@ -12,8 +12,7 @@ use common::sources::Sources;
 use common::table::{Table, fmt_f64};
 
 fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-it-features-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("features");
     dir.join(name)
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::util::{Csv, close, example, run, run_ok};
+use crate::util::{Csv, close, example, run, run_ok, scratch};
 
 const FIELDS: [&str; 3] = ["ngc3532", "ic2395", "3fgl_j1306"];
 
@@ -153,13 +153,6 @@ fn keep_all_keeps_removed_sources_with_a_reason() {
         .map(|i| kept.text(i, "CSCv2_name"))
         .collect();
     assert_eq!(names, kept_names);
-}
-
-/// A scratch directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-fechner-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Writes a table as CSV text.

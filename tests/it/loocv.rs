@@ -61,13 +61,19 @@ fn one_row_per_left_out_source_with_the_ctscore_columns() {
 fn unknown_class_label_is_a_located_error() {
     let td = std::fs::read_to_string(root().join("common/data/td_2941.csv")).unwrap();
     let bad = td.replacen(",AGN,", ",QSO,", 1);
-    let dir = std::env::temp_dir().join(format!("muwclass-loocv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("loocv");
     let path = dir.join("td.csv");
     std::fs::write(&path, bad).unwrap();
     let out = run(
         "loocv",
-        &["--mc", "1", "--limit", "8", path.to_str().unwrap()],
+        &[
+            "--mc",
+            "1",
+            "--limit",
+            "8",
+            "--training-set",
+            path.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(out.status, 2);

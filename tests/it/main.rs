@@ -7,6 +7,7 @@ mod ctscore;
 mod features;
 mod fechner;
 mod formats;
+mod help;
 mod loocv;
 mod make;
 mod outputs;

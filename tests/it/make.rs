@@ -17,24 +17,6 @@ pub struct Job {
     pub dir: PathBuf,
 }
 
-const TOOLS: [&str; 15] = [
-    "fechner",
-    "xmatch",
-    "redden",
-    "ebvbins",
-    "mcsample",
-    "features",
-    "standardize",
-    "smote",
-    "rforest",
-    "ctscore",
-    "classify",
-    "loocv",
-    "plot",
-    "report",
-    "regions",
-];
-
 impl Job {
     pub fn new(name: &str) -> Job {
         Job::with_field(name, "3fgl_j1306")
@@ -42,8 +24,7 @@ impl Job {
 
     /// A job with the inputs of another example field (give `FIELD=` to make).
     pub fn with_field(name: &str, field: &str) -> Job {
-        let dir = std::env::temp_dir().join(format!("muwclass-make-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = scratch(&format!("make-{name}"));
         let input = dir.join(format!("examples/{field}/input"));
         std::fs::create_dir_all(&input).unwrap();
         for entry in std::fs::read_dir(example(&format!("{field}/input"))).unwrap() {

@@ -8,12 +8,6 @@ use std::sync::OnceLock;
 
 use crate::util::*;
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-outputs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The 3FGL J1306 field classified from its raw inputs (fechner | xmatch | classify),
 /// with few replicas and trees: a real table of the project's own making.
 fn classified() -> &'static Path {
@@ -28,7 +22,7 @@ fn classified() -> &'static Path {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mw = run_ok("xmatch", &args, Some(ave.as_bytes()));
-        let out = scratch().join("classified.csv");
+        let out = scratch("outputs").join("classified.csv");
         run_ok(
             "classify",
             &[
@@ -123,7 +117,7 @@ fn parse_regions(text: &str) -> Vec<Region> {
 #[test]
 fn region_files_of_a_classified_field() {
     let table = classified();
-    let dir = scratch();
+    let dir = scratch("outputs");
     let (all, ct) = (dir.join("field.reg"), dir.join("field_ct2.reg"));
     run_ok(
         "regions",
@@ -214,7 +208,7 @@ fn regions_reports_a_missing_radius_and_writes_nothing() {
     assert!(!lines[3].contains('"'), "plain row expected");
     cells[pu] = String::new();
     lines[3] = cells.join(",");
-    let dir = scratch();
+    let dir = scratch("outputs");
     let out_path = dir.join("bad.reg");
     let out = run(
         "regions",
@@ -280,7 +274,7 @@ fn chromium(url: &str, extra: &[&str]) -> Browser {
 fn tempdir(name: &str) -> PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = scratch().join(format!("{name}-{n}"));
+    let dir = scratch("outputs").join(format!("{name}-{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -121,7 +121,11 @@ fn bad_input_names_file_line_and_column() {
     let mut lines: Vec<String> = td.lines().take(4).map(str::to_string).collect();
     lines[3] = lines[3].replace(",AGN,", ",QSO,");
     let text = lines.join("\n") + "\n";
-    let out = run("redden", &["--ebv", "0.3", "-"], Some(text.as_bytes()));
+    let out = run(
+        "redden",
+        &["--ebv", "0.3", "--training-set", "-"],
+        Some(text.as_bytes()),
+    );
     assert_eq!(out.status, 2);
     assert!(
         out.stderr
@@ -131,7 +135,11 @@ fn bad_input_names_file_line_and_column() {
     );
     // The HESS table has no class column.
     let hess = root().join("examples/hess/hess_fields.csv");
-    let out = run("redden", &["--ebv", "0.3", hess.to_str().unwrap()], None);
+    let out = run(
+        "redden",
+        &["--ebv", "0.3", "--training-set", hess.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status, 2);
     assert!(
         out.stderr

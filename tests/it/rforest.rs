@@ -4,15 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::smote::{TD_FEATURES, run_threads, td_path};
-use crate::util::{Csv, run, run_ok};
+use crate::util::{Csv, run, run_ok, scratch};
 
 const CLASSES: [&str; 8] = [
     "AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO",
 ];
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-it-rforest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("rforest");
     dir.join(name)
 }
 

@@ -7,13 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::util::*;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("muwclass-shard-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn s(p: &Path) -> String {
     p.display().to_string()
 }
@@ -49,7 +42,7 @@ fn refused(tool: &str, args: &[&str]) -> String {
 
 #[test]
 fn classify_shards_merge_to_the_unsharded_bytes() {
-    let dir = scratch("classify");
+    let dir = scratch("shard-classify");
     let field = field_table(&dir);
     let opts = ["--mc", "4", "--trees", "20", "--seed", "3", "--quiet"];
     let full = dir.join("full.csv");
@@ -193,7 +186,7 @@ fn classify_shards_merge_to_the_unsharded_bytes() {
 
 #[test]
 fn loocv_shards_merge_to_the_unsharded_bytes() {
-    let dir = scratch("loocv");
+    let dir = scratch("shard-loocv");
     let opts = ["--mc", "2", "--limit", "12", "--trees", "20", "--quiet"];
     let (full, metrics, rep) = (
         dir.join("loo.csv"),
@@ -262,7 +255,7 @@ fn driver(env: &[(&str, &str)]) -> (i32, String, String) {
 
 #[test]
 fn slurm_driver_refuses_when_slurm_is_absent_or_fails_and_keeps_the_shards() {
-    let dir = scratch("slurm");
+    let dir = scratch("shard-slurm");
     let table = dir.join("table.csv");
     let hess = std::fs::read_to_string(example("hess/hess_fields.csv")).unwrap();
     let head: String = hess.lines().take(6).map(|l| format!("{l}\n")).collect();

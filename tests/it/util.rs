@@ -14,27 +14,55 @@ pub fn example(rel: &str) -> PathBuf {
     root().join("examples").join(rel)
 }
 
-pub fn bin(tool: &str) -> PathBuf {
-    match tool {
-        "fechner" => env!("CARGO_BIN_EXE_fechner").into(),
-        "xmatch" => env!("CARGO_BIN_EXE_xmatch").into(),
-        "redden" => env!("CARGO_BIN_EXE_redden").into(),
-        "mcsample" => env!("CARGO_BIN_EXE_mcsample").into(),
-        "features" => env!("CARGO_BIN_EXE_features").into(),
-        "standardize" => env!("CARGO_BIN_EXE_standardize").into(),
-        "smote" => env!("CARGO_BIN_EXE_smote").into(),
-        "rforest" => env!("CARGO_BIN_EXE_rforest").into(),
-        "ctscore" => env!("CARGO_BIN_EXE_ctscore").into(),
-        "loocv" => env!("CARGO_BIN_EXE_loocv").into(),
-        "classify" => env!("CARGO_BIN_EXE_classify").into(),
-        "plot" => env!("CARGO_BIN_EXE_plot").into(),
-        "ebvbins" => env!("CARGO_BIN_EXE_ebvbins").into(),
-        "synth" => env!("CARGO_BIN_EXE_synth").into(),
-        "regions" => env!("CARGO_BIN_EXE_regions").into(),
-        "report" => env!("CARGO_BIN_EXE_report").into(),
-        "query" => env!("CARGO_BIN_EXE_query").into(),
-        other => panic!("unknown tool {other}"),
-    }
+/// Every tool binary: `TOOLS` lists them, `bin` finds one (one line per tool).
+macro_rules! tools {
+    ($($name:literal),* $(,)?) => {
+        pub const TOOLS: &[&str] = &[$($name),*];
+
+        pub fn bin(tool: &str) -> PathBuf {
+            match tool {
+                $($name => env!(concat!("CARGO_BIN_EXE_", $name)).into(),)*
+                other => panic!("unknown tool {other}"),
+            }
+        }
+    };
+}
+
+tools!(
+    "fechner",
+    "xmatch",
+    "redden",
+    "mcsample",
+    "features",
+    "standardize",
+    "smote",
+    "rforest",
+    "ctscore",
+    "loocv",
+    "classify",
+    "plot",
+    "ebvbins",
+    "synth",
+    "regions",
+    "report",
+    "query",
+);
+
+/// The directory of the tool binaries.
+pub fn bin_dir() -> PathBuf {
+    bin("fechner").parent().unwrap().to_path_buf()
+}
+
+/// A fresh, empty scratch directory of its own for each call (named after the test,
+/// this process and a counter, so that tests running in parallel never share one).
+pub fn scratch(test: &str) -> PathBuf {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("it-{test}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
 }
 
 /// What a tool run gave.

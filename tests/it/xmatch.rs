@@ -2,7 +2,7 @@
 //! acceptance against the authors' `reference/MW_clean.csv`, magnitudes against the
 //! catalog values, unWISE magnitudes against `reference/MW_remove.csv`.
 
-use crate::util::{Csv, close, example, run, run_ok};
+use crate::util::{Csv, close, example, run, run_ok, scratch};
 
 const FIELDS: [&str; 3] = ["ngc3532", "ic2395", "3fgl_j1306"];
 const CATS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];
@@ -218,8 +218,7 @@ fn catalogs_without_suffix_and_in_any_order_give_the_same_output() {
     let text = std::fs::read_to_string(path(field, "input/2mass.csv")).unwrap();
     let (head, body) = text.split_once('\n').unwrap();
     let plain = head.replace("_2mass", "");
-    let dir = std::env::temp_dir().join(format!("xmatch-it-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("xmatch");
     let p = dir.join("2mass.csv");
     std::fs::write(&p, format!("{plain}\n{body}")).unwrap();
     let base = ["--ra", "ra", "--dec", "dec", "--pu", "err_ellipse_r0"];
@@ -247,8 +246,7 @@ const XRAY: &str = "CSCv2_name,CSCv2_RA,CSCv2_DEC,CSCv2_PU\nA,166.28104,-58.8515
 
 #[test]
 fn bad_input_names_file_line_and_column() {
-    let dir = std::env::temp_dir().join(format!("xmatch-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("xmatch-bad");
     let cat = |name: &str, text: &str| {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
@@ -337,8 +335,7 @@ fn bad_input_names_file_line_and_column() {
 #[test]
 fn output_does_not_depend_on_thread_count() {
     let xray = run_ok("synth", &["xray", "3000", "--seed", "4"], None);
-    let dir = std::env::temp_dir().join(format!("xmatch-thr-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("xmatch-threads");
     let mut args: Vec<String> = Vec::new();
     for cat in CATS {
         let text = run_ok("synth", &["catalog", cat, "30000", "--seed", "4"], None);

@@ -1,3 +1,4 @@
+use super::model::MAGIC;
 use super::*;
 use crate::rng::{Purpose, RngExt, StreamId};
 

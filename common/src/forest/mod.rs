@@ -31,21 +31,21 @@
 //! them in order from the presorted rows), and the class counts of every candidate
 //! split are exact integer running sums.
 
-use std::path::Path;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::classes::{CLASSES, N_CLASSES, argmax, class_index, prob_columns};
+use crate::classes::argmax;
 use crate::error::{Error, Result};
 use crate::rng::{ChaCha8Rng, Purpose, RngExt, SeedableRng, StreamId};
-use crate::table::{Table, Writer, fmt_f64};
 
 /// scikit-learn's `FEATURE_THRESHOLD`: sorted values closer than this are not split.
 const FEATURE_THRESHOLD: f64 = 1e-7;
 
 /// Marks a leaf in [`Node::feature`].
 const LEAF: u32 = u32::MAX;
+
+/// Trees in a forest (spec 7: the authors' `n_estimators=100`).
+pub const DEFAULT_TREES: usize = 100;
 
 /// Forest settings (spec 7, 11.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub struct ForestParams {
 impl Default for ForestParams {
     fn default() -> Self {
         ForestParams {
-            n_trees: 100,
+            n_trees: DEFAULT_TREES,
             max_features: None,
             missing: -100.0,
         }
@@ -1037,232 +1037,10 @@ fn gini(sq: u64, w: u64) -> f64 {
     1.0 - sq as f64 / (w as f64 * w as f64)
 }
 
-/// What a model file holds: the forest with the names it was trained on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Model {
-    pub format: String,
-    pub version: u32,
-    pub features: Vec<String>,
-    pub classes: Vec<String>,
-    pub params: ForestParams,
-    pub forest: Forest,
-}
+pub mod model;
+pub mod tables;
 
-/// Identifies a model file and its layout version.
-pub const MODEL_FORMAT: &str = "muwclass-rforest";
-/// Version 2: leaves hold class weights (version 1 held their fractions).
-pub const MODEL_VERSION: u32 = 2;
-/// The first bytes of a postcard model file.
-const MAGIC: &[u8; 8] = b"MUWRF\x00\x00\x01";
-
-impl Model {
-    pub fn new(
-        features: Vec<String>,
-        classes: Vec<String>,
-        params: ForestParams,
-        forest: Forest,
-    ) -> Self {
-        Model {
-            format: MODEL_FORMAT.to_string(),
-            version: MODEL_VERSION,
-            features,
-            classes,
-            params,
-            forest,
-        }
-    }
-
-    /// Serialises to JSON when the path ends in `.json`, else to postcard behind a
-    /// magic header. Written to a temporary file and renamed (atomic for make).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let name = path.display().to_string();
-        let bytes = if is_json(path) {
-            serde_json::to_vec(self).map_err(|e| Error::file(&name, e.to_string()))?
-        } else {
-            let mut b = MAGIC.to_vec();
-            b.extend(postcard::to_stdvec(self).map_err(|e| Error::file(&name, e.to_string()))?);
-            b
-        };
-        crate::table::write_atomically(path, &bytes)
-    }
-
-    /// Reads a model written by [`Model::save`]; anything else (another format,
-    /// another version, a damaged file) is a clear error.
-    pub fn load(path: &Path) -> Result<Model> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
-        Self::from_bytes(&name, &bytes, is_json(path))
-    }
-
-    pub fn from_bytes(name: &str, bytes: &[u8], json: bool) -> Result<Model> {
-        let not_model = |why: String| {
-            Error::file(
-                name,
-                format!("not a {MODEL_FORMAT} model of version {MODEL_VERSION} ({why})"),
-            )
-        };
-        let body = if json {
-            bytes
-        } else {
-            bytes
-                .strip_prefix(MAGIC.as_slice())
-                .ok_or_else(|| not_model("unknown file header".to_string()))?
-        };
-        let parsed = if json {
-            serde_json::from_slice::<Model>(body).map_err(|e| e.to_string())
-        } else {
-            postcard::from_bytes::<Model>(body).map_err(|e| e.to_string())
-        };
-        // Format and version come first in every version: a model of another version
-        // that fails to parse is named by them rather than by the parse error.
-        let head = match &parsed {
-            Ok(m) => Some((m.format.clone(), m.version)),
-            Err(_) if json => serde_json::from_slice::<ModelHead>(body)
-                .ok()
-                .map(|h| (h.format, h.version)),
-            Err(_) => postcard::take_from_bytes::<ModelHead>(body)
-                .ok()
-                .map(|(h, _)| (h.format, h.version)),
-        };
-        if let Some((format, version)) = head
-            && (format != MODEL_FORMAT || version != MODEL_VERSION)
-        {
-            return Err(not_model(format!("{format} version {version}")));
-        }
-        let mut model = parsed.map_err(not_model)?;
-        let forest = &mut model.forest;
-        if model.features.len() != forest.n_features
-            || model.classes.len() != forest.n_classes
-            || forest.n_classes == 0
-        {
-            return Err(not_model("names do not match the forest".to_string()));
-        }
-        let (n_features, n_classes) = (forest.n_features, forest.n_classes);
-        for (t, tree) in forest.trees.iter_mut().enumerate() {
-            tree.restore(n_features, n_classes)
-                .map_err(|why| not_model(format!("tree {t}: {why}")))?;
-        }
-        Ok(model)
-    }
-}
-
-/// The leading fields of every model file.
-#[derive(Deserialize)]
-struct ModelHead {
-    format: String,
-    version: u32,
-}
-
-/// The feature columns of a table as a row-major matrix, missing = NaN. A column
-/// that is absent or a cell that is not a number is an error naming it.
-pub fn feature_matrix(table: &Table, features: &[&str]) -> Result<Vec<f64>> {
-    let cols: Vec<usize> = features
-        .iter()
-        .map(|f| table.header.require(f))
-        .collect::<Result<_>>()?;
-    let mut x = Vec::with_capacity(table.len() * cols.len());
-    for row in &table.rows {
-        for &c in &cols {
-            x.push(row.num(c)?.unwrap_or(f64::NAN));
-        }
-    }
-    Ok(x)
-}
-
-/// The class indices (class order of [`CLASSES`]) of a table's class column; an
-/// empty cell or an unknown label is an error naming the cell.
-pub fn class_indices(table: &Table, column: &str) -> Result<Vec<u8>> {
-    let col = table.header.require(column)?;
-    table
-        .rows
-        .iter()
-        .map(|row| {
-            let label = row.text(col);
-            class_index(label).map(|c| c as u8).ok_or_else(|| {
-                row.error(
-                    col,
-                    format!("unknown class '{label}' (known: {})", CLASSES.join(", ")),
-                )
-            })
-        })
-        .collect()
-}
-
-/// `rforest train`: fits a forest on a (balanced) training table.
-pub fn train_table(
-    table: &Table,
-    class_column: &str,
-    features: &[&str],
-    params: &ForestParams,
-    id: StreamId,
-) -> Result<Model> {
-    let y = class_indices(table, class_column)?;
-    let x = feature_matrix(table, features)?;
-    let forest = Forest::fit(&x, features.len(), &y, N_CLASSES, params, id)?;
-    Ok(Model::new(
-        features.iter().map(|f| f.to_string()).collect(),
-        CLASSES.iter().map(|c| c.to_string()).collect(),
-        params.clone(),
-        forest,
-    ))
-}
-
-/// `rforest predict`: appends `P_<class>` (class order), `Class` (first most
-/// probable) and `Class_prob` to every row. The model's features must all be columns.
-pub fn predict_table(model: &Model, table: &Table, out: &mut Writer) -> Result<()> {
-    let features: Vec<&str> = model.features.iter().map(String::as_str).collect();
-    for f in &features {
-        if table.header.find(f)?.is_none() {
-            return Err(Error::input(
-                table.header.at(Some(1), None),
-                format!(
-                    "missing column '{f}', a feature of the model (trained on {})",
-                    model.features.join(",")
-                ),
-            ));
-        }
-    }
-    let x = feature_matrix(table, &features)?;
-    let n_features = features.len();
-    let probs: Vec<Vec<f64>> = x
-        .par_chunks(n_features.max(1))
-        .map(|row| model.forest.predict_proba(row))
-        .collect();
-    let mut new: Vec<String> = if model.classes.iter().eq(CLASSES.iter()) {
-        prob_columns()
-    } else {
-        model.classes.iter().map(|c| format!("P_{c}")).collect()
-    };
-    new.push("Class".to_string());
-    new.push("Class_prob".to_string());
-    let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
-    let layout = table.header.extended(&new_refs)?;
-    out.write_row(&layout.names)?;
-    let mut values: Vec<String> = Vec::with_capacity(new.len());
-    for (row, p) in table.rows.iter().zip(&probs) {
-        values.clear();
-        values.extend(p.iter().map(|&v| fmt_f64(v)));
-        let best = argmax(p);
-        values.push(model.classes[best].clone());
-        values.push(fmt_f64(p[best]));
-        out.write_row(layout.row(&row.record, &values))?;
-    }
-    Ok(())
-}
-
-/// Writes `feature,importance` rows.
-pub fn write_importances(model: &Model, out: &mut Writer) -> Result<()> {
-    out.write_row(["feature", "importance"])?;
-    for (name, v) in model.features.iter().zip(model.forest.importances()) {
-        out.write_row([name.as_str(), fmt_f64(v).as_str()])?;
-    }
-    Ok(())
-}
-
-fn is_json(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-}
+pub use model::{MODEL_FORMAT, MODEL_VERSION, Model};
 
 #[cfg(test)]
 mod tests;
