@@ -197,7 +197,7 @@ PREDICTIONS := $(foreach b,$(BINS),$(foreach r,$(REPLICAS),$(F)/b$(b)/r$(r).csv)
 # The training set with its AGNs reddened to the bin's mean E(B-V) (spec 3.3-3.4).
 $(F)/b%/td.csv: $(F)/bins.mk $(TRAINING_SET) $(call uses,REDDEN) $(call options,$(F)/.td.opts,REDDEN TRAINING_SET)
 	@mkdir -p $(@D)
-	$(REDDEN) --ebv $(EBV_$*) -o $@ $(TRAINING_SET)
+	$(REDDEN) --ebv $(EBV_$*) --training-set $(TRAINING_SET) -o $@
 
 # One replica (spec 4.1): sample, features, standardize with the training statistics,
 # SMOTE, forest; the stream of every random step is (SEED, bin, replica). A replica
@@ -278,11 +278,11 @@ $(TD)/loocv.csv: $(TRAINING_SET) $(call uses,LOOCV) \
   $(call options,$(TD)/.loocv.opts,LOOCV LOOCV_MC LOOCV_LIMIT SEED TREES K ERROR_SCALE TRAINING_SET)
 	@mkdir -p $(@D)
 	$(LOOCV) --mc $(LOOCV_MC) $(FUSED_OPTS) $(if $(LOOCV_LIMIT),--limit $(LOOCV_LIMIT)) \
-	  --replicas-out $(TD)/loocv-replicas.csv -o $@ $<
+	  --training-set $< --replicas-out $(TD)/loocv-replicas.csv -o $@
 
 # The metrics of spec 9.2, a step of their own: a new CT cut does not rerun LOOCV.
 $(TD)/metrics.json: $(TD)/loocv.csv $(call uses,CTSCORE) $(call options,$(TD)/.metrics.opts,CTSCORE CT_CUT)
-	$(CTSCORE) --aggregated --truth True_Class $(CT_OPTS) --metrics $@ $< > /dev/null
+	$(CTSCORE) --aggregated --class-column True_Class $(CT_OPTS) --metrics $@ $< > /dev/null
 
 loocv: $(TD)/metrics.json
 	@cat $<
