@@ -17,6 +17,8 @@
 #   make slurm-check           a real single-node Slurm here, checked against classify
 #   make loocv                 leave-one-out over the training set, with metrics
 #   make figures               the paper's figures for the training set (SVG)
+#   make man                   manual pages and shell completions of every tool (out/man)
+#   make install PREFIX=/usr/local   the tools, their manual pages and completions
 #   make tools                 build the tools
 #   make test                  build everything and run all tests
 #
@@ -78,7 +80,7 @@ INPUT_EXT ?= csv
 # Each step's command is a variable, so that any step can be swapped for another
 # program that reads and writes the same CSV (see examples/sklearn_rforest.py).
 TOOL_NAMES := fechner xmatch redden ebvbins mcsample features standardize smote rforest \
-              ctscore classify loocv plot report regions
+              ctscore classify loocv plot report regions synth
 FECHNER     ?= $(BIN)/fechner
 XMATCH      ?= $(BIN)/xmatch
 REDDEN      ?= $(BIN)/redden
@@ -142,7 +144,7 @@ else
 TOOL_BINS :=
 endif
 
-.PHONY: all field crossmatch fused classify slurm slurm-check loocv figures test tools clean
+.PHONY: all field crossmatch fused classify slurm slurm-check loocv figures man install test tools clean
 
 all: field
 
@@ -313,6 +315,27 @@ $(FIG)/replicas.svg: $(TD)/loocv.csv $(call uses,PLOT) $(call options,$(FIG)/.re
 	$(PLOT) replicas --source "$(or $(FIG_SOURCE),$$(sed -n 2p $< | cut -d, -f1))" -o $@ $(TD)/loocv-replicas.csv
 
 figures: $(FIG)/confusion $(FIG)/roc.svg $(FIG)/importances.svg $(FIG)/replicas.svg
+
+# --- Manual pages and shell completions, generated from each tool's clap definition ---
+
+MAN ?= $(WORK)/man
+PREFIX ?= /usr/local
+
+# A tool run with MUWCLASS_GENERATE_DOCS=DIR writes its pages and completions there.
+man: $(TOOL_BINS)
+	rm -rf $(MAN)
+	for t in $(TOOL_NAMES); do MUWCLASS_GENERATE_DOCS=$(MAN) $(BIN)/$$t < /dev/null; done
+
+install: man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(addprefix $(BIN)/,$(TOOL_NAMES)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(MAN)/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN)/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 644 $(MAN)/zsh/_* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
+	install -m 644 $(MAN)/fish/*.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
 
 # The option stamps named above (see `options`).
 $(sort $(STAMPS)): FORCE

@@ -4,6 +4,7 @@
 mod util;
 
 mod ctscore;
+mod docs;
 mod features;
 mod fechner;
 mod formats;

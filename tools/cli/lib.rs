@@ -5,6 +5,7 @@
 //! only here and in the tool binaries.
 
 pub mod args;
+pub mod docs;
 
 use std::process::ExitCode;
 
@@ -30,11 +31,17 @@ pub fn command<A: CommandFactory>(name: &'static str) -> Command {
     )
 }
 
-/// Runs tool `name`: parses its command line (a usage error is one line
+/// Runs tool `name`: with [`docs::DOCS_ENV`] set, writes its manual pages and
+/// completions instead (`make man`); else parses its command line (a usage error is one line
 /// `name: what` on stderr and exit status 2; `--help` and `--version` print and exit
 /// 0), sizes the thread pool, then runs `body`, whose error is one line `name: what`
 /// and exit status 2 (`common::cli::run`).
 pub fn main<A: Parser>(name: &'static str, body: impl FnOnce(A) -> common::Result<()>) -> ExitCode {
+    if let Some(dir) = std::env::var_os(docs::DOCS_ENV) {
+        return common::cli::run(name, || {
+            docs::generate(command::<A>(name), std::path::Path::new(&dir))
+        });
+    }
     let (args, threads) = match parse::<A>(name, std::env::args_os()) {
         Ok(parsed) => parsed,
         Err(e) => return usage_error(name, e),
