@@ -40,9 +40,7 @@ fn long_options(help: &str) -> Vec<String> {
 
 /// A text as the manual pages' roff writes it.
 fn roff(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('-', "\\-")
-        .replace('\'', "\\*(Aq")
+    text.replace('\\', "\\e").replace('-', "\\-")
 }
 
 fn read(p: &Path) -> String {
@@ -83,11 +81,26 @@ fn every_tool_writes_its_manual_page_and_completions_from_its_clap_definition() 
                 "{tool}: {opt} not in the manual page"
             );
         }
-        // The example that ends every --help ends the page too.
-        let last = help.trim_end().lines().last().unwrap().trim();
+        // The examples that end every --help end the page too, line by line as written.
+        let examples: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.starts_with("Example"))
+            .collect();
+        assert!(examples.len() > 1, "{tool}: no example lines");
+        let section = page.split_once(".SH EXAMPLES\n.nf\n").unwrap().1;
+        for (line, roffed) in examples.iter().zip(section.lines()) {
+            assert_eq!(roffed, format!("\\&{}", roff(line)), "{tool}");
+        }
+        // A real roff renders it without a warning.
+        let groff = Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(dir.join(format!("man1/{tool}.1")))
+            .output()
+            .expect("groff is needed (apt-get install groff-base)");
         assert!(
-            page.contains(&roff(last)),
-            "{tool}: example '{last}' not in the page"
+            groff.status.success() && groff.stderr.is_empty(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&groff.stderr)
         );
         let bash = dir.join(format!("bash/{tool}"));
         assert!(
