@@ -80,7 +80,7 @@ INPUT_EXT ?= csv
 # Each step's command is a variable, so that any step can be swapped for another
 # program that reads and writes the same CSV (see examples/sklearn_rforest.py).
 TOOL_NAMES := fechner xmatch redden ebvbins mcsample features standardize smote rforest \
-              ctscore classify loocv plot report regions synth
+              ctscore classify loocv plot report regions query synth
 FECHNER     ?= $(BIN)/fechner
 XMATCH      ?= $(BIN)/xmatch
 REDDEN      ?= $(BIN)/redden
