@@ -310,7 +310,11 @@ fn slurm_driver_refuses_when_slurm_is_absent_or_fails_and_keeps_the_shards() {
     assert!(!out.exists());
 
     // The shard directory belongs to one run: other options are refused.
-    let other = [&base[..], &[("SEED", "9"), ("SBATCH", f.as_str())]].concat();
+    let other = [
+        &base[..],
+        &[("SEED", "9"), ("SBATCH", f.as_str()), ("SQUEUE", "true")],
+    ]
+    .concat();
     let (status, _, err) = driver(&other);
     assert_eq!(status, 2, "{err}");
     assert!(err.contains("holds shards of another run"), "{err}");
