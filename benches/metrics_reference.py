@@ -12,8 +12,10 @@ HMXB never occurs in the truth (but may be predicted), to exercise label handlin
 import warnings
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, auc, balanced_accuracy_score, f1_score,
-                             roc_auc_score, roc_curve)
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (accuracy_score, auc, balanced_accuracy_score, brier_score_loss,
+                             f1_score, matthews_corrcoef, precision_score, roc_auc_score,
+                             roc_curve)
 
 warnings.simplefilter("ignore")
 CLASSES = ["AGN", "CV", "HM-STAR", "HMXB", "LM-STAR", "LMXB", "NS", "YSO"]
@@ -95,4 +97,39 @@ out.append("const TRUTH: [usize; %d] = %r;" % (n, truth.tolist()))
 out.append("const P: [[f64; 8]; %d] = %r;" % (n, P.tolist()))
 out.append("const E: [[f64; 8]; %d] = %r;" % (n, E.tolist()))
 out.append("const CT_REF: [f64; %d] = %r;" % (n, ct.tolist()))
+
+# Beyond the paper (issue 12): MCC, per-class precision / recovery at CT >= 2,
+# calibration (15 equal-width bins, scikit-learn calibration_curve's binning), Brier.
+out.append("// MCC: all, CT >= 2, and at CT >= 0, 1, 2, 3, 5")
+out.append(f"const SK_MCC: [f64; 2] = {[float(matthews_corrcoef(truth, pred)), float(matthews_corrcoef(truth[conf], pred[conf]))]!r};")
+out.append(f"const SK_MCC_BY_CT: [f64; 5] = {[float(matthews_corrcoef(truth[ct >= t], pred[ct >= t])) for t in [0, 1, 2, 3, 5]]!r};")
+prec = precision_score(truth[conf], pred[conf], labels=range(8), average=None, zero_division=np.nan)
+out.append("// per predicted class, precision among CT >= 2 (None: nothing predicted)")
+out.append("const SK_PREC_CONF: [Option<f64>; 8] = [" + ", ".join(
+    "None" if np.isnan(v) else f"Some({float(v)!r})" for v in prec) + "];")
+rec = [float(((truth == c) & (pred == c) & conf).sum() / (truth == c).sum()) if (truth == c).any() else None for c in range(8)]
+out.append("const SK_RECOVERED: [Option<f64>; 8] = [" + ", ".join(
+    "None" if v is None else f"Some({v!r})" for v in rec) + "];")
+
+
+def ece(hit, prob, n_bins=15):
+    # calibration_curve drops empty bins; the bin sizes come from the same binning.
+    frac, mean_p = calibration_curve(hit, prob, n_bins=n_bins, strategy="uniform")
+    bins = np.linspace(0.0, 1.0, n_bins + 1)
+    counts = np.bincount(np.searchsorted(bins[1:-1], prob), minlength=n_bins)
+    counts = counts[counts > 0]
+    return float(np.sum(counts / len(prob) * np.abs(frac - mean_p)))
+
+
+out.append(f"const SK_ECE: f64 = {ece(pred == truth, P.max(axis=1))!r};")
+ece_c = [ece(truth == c, P[:, c]) if (truth == c).any() else None for c in range(8)]
+out.append("const SK_ECE_BY_CLASS: [Option<f64>; 8] = [" + ", ".join(
+    "None" if v is None else f"Some({v!r})" for v in ece_c) + "];")
+# The mean probabilities of a source need not sum to 1 exactly (rounded here; means
+# of replicas in general), so the multiclass Brier score is the sum over classes of the
+# one-vs-rest scores, mean (y - p)^2 each (scale_by_half=True: the binary score of the
+# positive column alone).
+brier = sum(brier_score_loss(truth == c, P[:, c], pos_label=True, scale_by_half=True)
+            if (truth == c).any() else float(np.mean(P[:, c] ** 2)) for c in range(8))
+out.append(f"const SK_BRIER: f64 = {float(brier)!r};")
 print("\n".join(out))

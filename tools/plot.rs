@@ -12,6 +12,7 @@ const EXAMPLE: &str = r#"Example pipeline (a small LOOCV of the training set -> 
   loocv --mc 3 --limit 40 --quiet --replicas-out reps.csv -o loo.csv
   plot confusion loo.csv -o figs/            # recall/precision, all and CT >= 2
   plot roc loo.csv -o figs/roc.svg
+  plot reliability loo.csv -o figs/reliability.svg
   plot replicas --source "$(sed -n 2p loo.csv | cut -d, -f1)" reps.csv -o figs/source.svg
   mcsample --seed 1 common/data/td_2941.csv | features --random-feature > f.csv
   cols=$(features --list --random-feature | paste -sd,)
@@ -22,7 +23,7 @@ const EXAMPLE: &str = r#"Example pipeline (a small LOOCV of the training set -> 
 #[derive(Parser)]
 #[command(
     name = "plot",
-    about = "SVG figures: confusion matrices, replica distributions, feature importances, ROC curves",
+    about = "SVG figures: confusion matrices, replica distributions, feature importances, ROC curves, reliability diagrams",
     after_help = EXAMPLE
 )]
 struct Args {
@@ -74,6 +75,17 @@ enum Figure {
     /// One-vs-rest ROC curves per class and the macro curve with AUCs (paper Fig. 5).
     #[command(after_help = EXAMPLE)]
     Roc {
+        /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
+        table: Option<PathBuf>,
+        #[command(flatten)]
+        truth: cli::ClassColumn,
+        #[command(flatten)]
+        output: cli::Output,
+    },
+    /// Reliability diagram of Class_prob: per 1/15-wide bin the share of sources whose
+    /// Class is true against their mean Class_prob, with the expected calibration error.
+    #[command(after_help = EXAMPLE)]
+    Reliability {
         /// Aggregated table (P_, e_P_, Class, CT and the truth column); stdin if absent.
         table: Option<PathBuf>,
         #[command(flatten)]
@@ -161,6 +173,14 @@ fn run(figure: Figure) -> Result<()> {
         } => {
             let (labels, sums) = scored(table.as_deref(), &truth.class_column)?;
             emit(output.path(), &plot::roc_figure(&labels, &sums)?)
+        }
+        Figure::Reliability {
+            table,
+            truth,
+            output,
+        } => {
+            let (labels, sums) = scored(table.as_deref(), &truth.class_column)?;
+            emit(output.path(), &plot::reliability_figure(&labels, &sums)?)
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Classification metrics as the authors' evaluation notebooks compute them (spec 9.2,
 //! 9.3): accuracy, balanced accuracy, macro F1, completeness and balanced completeness
-//! at a CT cut, recall and precision confusion matrices, macro ROC AUC.
+//! at a CT cut, recall and precision confusion matrices, macro ROC AUC; and beyond the
+//! paper (issue 12): Matthews correlation coefficient, per-class precision and
+//! recovery at the CT cut, and how well the probabilities are calibrated (expected
+//! calibration error of Class_prob and of each class's P_c, Brier score).
 //!
 //! Fractions are in [0, 1]. A metric that is undefined (no source in a subset, a class
 //! absent) is `None`: `null` in JSON, an empty cell in CSV.
@@ -32,6 +35,28 @@ pub struct Scores {
     /// Mean F1 over the labels present in truth ∪ prediction (scikit-learn
     /// `f1_score(average='macro')`).
     pub macro_f1: Option<f64>,
+    /// Multiclass Matthews correlation coefficient (scikit-learn `matthews_corrcoef`:
+    /// 0 when it is undefined).
+    pub mcc: Option<f64>,
+}
+
+/// Equal-width probability bins of the expected calibration error, as XClass and
+/// Guo et al. (2017) count them.
+pub const ECE_BINS: usize = 15;
+
+/// How well the mean probabilities are calibrated.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Calibration {
+    /// Expected calibration error of Class_prob against "Class is the true class":
+    /// sum over [`ECE_BINS`] equal-width bins of |bin| / N · |accuracy − mean Class_prob|.
+    pub ece: Option<f64>,
+    /// The same error of each class's P_c against "the true class is c" (one vs rest).
+    pub ece_by_class: BTreeMap<String, Option<f64>>,
+    /// Mean of the one-vs-rest errors over the classes present in the truth.
+    pub ece_by_class_mean: Option<f64>,
+    /// Multiclass Brier score: mean over sources of sum_c (P_c − [true class = c])²
+    /// (scikit-learn `brier_score_loss` with 8 labels; 0 is perfect, 2 the worst).
+    pub brier: Option<f64>,
 }
 
 /// Row-normalised confusion matrix as nested maps: row class -> column class -> fraction.
@@ -64,6 +89,13 @@ pub struct Metrics {
     pub balanced_completeness_true: Option<f64>,
     pub completeness_by_true_class: BTreeMap<String, Option<f64>>,
     pub completeness_by_predicted_class: BTreeMap<String, Option<f64>>,
+    /// Per predicted class, the share of its confident sources that are of that class
+    /// (the diagonal of `precision_cm_confident`).
+    pub precision_confident_by_class: BTreeMap<String, Option<f64>>,
+    /// Per true class, the share of all its sources that are classified correctly with
+    /// CT >= ct_cut: what a search for that class recovers.
+    pub recovered_by_true_class: BTreeMap<String, Option<f64>>,
+    pub calibration: Calibration,
     /// Rows true class, normalised by row (recall on the diagonal).
     pub recall_cm: Matrix,
     pub recall_cm_confident: Matrix,
@@ -110,6 +142,9 @@ pub fn evaluate(truth: &[usize], summaries: &[Summary], ct_cut: f64) -> Metrics 
         balanced_completeness_true: mean_present(&by_true),
         completeness_by_true_class: by_class(&by_true),
         completeness_by_predicted_class: by_class(&by_pred),
+        precision_confident_by_class: by_class(&diagonal(&normalize_rows(&transpose(&n_conf)))),
+        recovered_by_true_class: by_class(&recovered(&n_all, &n_conf)),
+        calibration: calibration(truth, summaries),
         recall_cm: matrix(&normalize_rows(&n_all)),
         recall_cm_confident: matrix(&normalize_rows(&n_conf)),
         precision_cm: matrix(&normalize_rows(&transpose(&n_all))),
@@ -183,6 +218,18 @@ fn by_class(v: &[Option<f64>; N_CLASSES]) -> BTreeMap<String, Option<f64>> {
         .collect()
 }
 
+fn diagonal(m: &[[Option<f64>; N_CLASSES]; N_CLASSES]) -> [Option<f64>; N_CLASSES] {
+    std::array::from_fn(|c| m[c][c])
+}
+
+/// Per true class: correct confident sources over all sources of the class.
+fn recovered(all: &Counts, confident: &Counts) -> [Option<f64>; N_CLASSES] {
+    std::array::from_fn(|c| {
+        let n: u64 = all[c].iter().sum();
+        (n > 0).then(|| confident[c][c] as f64 / n as f64)
+    })
+}
+
 fn mean_present(v: &[Option<f64>]) -> Option<f64> {
     let present: Vec<f64> = v.iter().flatten().copied().collect();
     (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
@@ -218,6 +265,7 @@ pub fn scores(truth: &[usize], pred: &[usize], mask: &[bool]) -> Scores {
             accuracy: None,
             balanced_accuracy: None,
             macro_f1: None,
+            mcc: None,
         };
     }
     let tp: u64 = (0..N_CLASSES).map(|c| m[c][c]).sum();
@@ -240,6 +288,128 @@ pub fn scores(truth: &[usize], pred: &[usize], mask: &[bool]) -> Scores {
         accuracy: Some(tp as f64 / n as f64),
         balanced_accuracy: mean_present(&recalls.iter().map(|v| Some(*v)).collect::<Vec<_>>()),
         macro_f1: mean_present(&f1s.iter().map(|v| Some(*v)).collect::<Vec<_>>()),
+        mcc: Some(mcc(&m)),
+    }
+}
+
+/// Multiclass Matthews correlation coefficient of a confusion matrix (Gorodkin 2004,
+/// as scikit-learn `matthews_corrcoef`): (c·s − t·p) / sqrt((s² − p·p)(s² − t·t)) with
+/// c correct, s total, t and p the true and predicted counts per class; 0 when a
+/// factor of the denominator is 0.
+pub fn mcc(m: &Counts) -> f64 {
+    let s: f64 = m.iter().flatten().sum::<u64>() as f64;
+    let c: f64 = (0..N_CLASSES).map(|k| m[k][k]).sum::<u64>() as f64;
+    let t: Vec<f64> = m.iter().map(|r| r.iter().sum::<u64>() as f64).collect();
+    let p: Vec<f64> = (0..N_CLASSES)
+        .map(|k| m.iter().map(|r| r[k]).sum::<u64>() as f64)
+        .collect();
+    let tp: f64 = t.iter().zip(&p).map(|(a, b)| a * b).sum();
+    let pp: f64 = p.iter().map(|v| v * v).sum();
+    let tt: f64 = t.iter().map(|v| v * v).sum();
+    let cov_pp = s * s - pp;
+    let cov_tt = s * s - tt;
+    if cov_pp * cov_tt == 0.0 {
+        return 0.0;
+    }
+    (c * s - tp) / (cov_pp * cov_tt).sqrt()
+}
+
+/// One reliability diagram: per equal-width bin of a probability, the sources in it,
+/// their mean probability and the share of them for which the event holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reliability {
+    pub count: Vec<u64>,
+    pub mean_prob: Vec<Option<f64>>,
+    pub frequency: Vec<Option<f64>>,
+}
+
+/// The bin of probability `p` among `n_bins` equal-width bins of [0, 1]: edges as numpy
+/// `linspace(0, 1, n_bins + 1)`, a value on an inner edge in the lower bin (scikit-learn
+/// `calibration_curve`'s `searchsorted`); values outside [0, 1] in the end bins.
+pub fn probability_bin(p: f64, n_bins: usize) -> usize {
+    let step = 1.0 / n_bins as f64;
+    (1..n_bins).filter(|&i| i as f64 * step < p).count()
+}
+
+/// Reliability of probabilities `prob` for events `hit` in `n_bins` bins.
+pub fn reliability(prob: &[f64], hit: &[bool], n_bins: usize) -> Reliability {
+    let mut count = vec![0u64; n_bins];
+    let mut sum = vec![0.0; n_bins];
+    let mut hits = vec![0u64; n_bins];
+    for (&p, &h) in prob.iter().zip(hit) {
+        let b = probability_bin(p, n_bins);
+        count[b] += 1;
+        sum[b] += p;
+        hits[b] += h as u64;
+    }
+    let per = |v: &dyn Fn(usize) -> f64| -> Vec<Option<f64>> {
+        (0..n_bins)
+            .map(|b| (count[b] > 0).then(|| v(b) / count[b] as f64))
+            .collect()
+    };
+    Reliability {
+        mean_prob: per(&|b| sum[b]),
+        frequency: per(&|b| hits[b] as f64),
+        count,
+    }
+}
+
+/// Expected calibration error of a reliability diagram: sum over its bins of
+/// |bin| / N · |frequency − mean probability|; `None` without sources.
+pub fn expected_calibration_error(r: &Reliability) -> Option<f64> {
+    let n: u64 = r.count.iter().sum();
+    (n > 0).then(|| {
+        (0..r.count.len())
+            .filter_map(|b| {
+                let (f, p) = (r.frequency[b]?, r.mean_prob[b]?);
+                Some(r.count[b] as f64 / n as f64 * (f - p).abs())
+            })
+            .sum()
+    })
+}
+
+/// The reliability of Class_prob: is Class the true class.
+pub fn class_prob_reliability(
+    truth: &[usize],
+    summaries: &[Summary],
+    n_bins: usize,
+) -> Reliability {
+    let prob: Vec<f64> = summaries.iter().map(|s| s.class_prob).collect();
+    let hit: Vec<bool> = truth
+        .iter()
+        .zip(summaries)
+        .map(|(t, s)| *t == s.class)
+        .collect();
+    reliability(&prob, &hit, n_bins)
+}
+
+/// ECE of Class_prob and of each P_c (one vs rest), and the Brier score.
+pub fn calibration(truth: &[usize], summaries: &[Summary]) -> Calibration {
+    let mut per_class = [None; N_CLASSES];
+    for (c, slot) in per_class.iter_mut().enumerate() {
+        if truth.contains(&c) {
+            let prob: Vec<f64> = summaries.iter().map(|s| s.mean[c]).collect();
+            let hit: Vec<bool> = truth.iter().map(|&t| t == c).collect();
+            *slot = expected_calibration_error(&reliability(&prob, &hit, ECE_BINS));
+        }
+    }
+    let brier = (!truth.is_empty()).then(|| {
+        truth
+            .iter()
+            .zip(summaries)
+            .map(|(&t, s)| {
+                (0..N_CLASSES)
+                    .map(|c| (s.mean[c] - if c == t { 1.0 } else { 0.0 }).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / truth.len() as f64
+    });
+    Calibration {
+        ece: expected_calibration_error(&class_prob_reliability(truth, summaries, ECE_BINS)),
+        ece_by_class: by_class(&per_class),
+        ece_by_class_mean: mean_present(&per_class),
+        brier,
     }
 }
 
@@ -509,6 +679,15 @@ mod tests {
         pub const P: [[f64; 8]; 40] = [[0.04, 0.18, 0.12, 0.34, 0.04, 0.0, 0.15, 0.12], [0.04, 0.43, 0.0, 0.01, 0.18, 0.31, 0.04, 0.0], [0.11, 0.06, 0.03, 0.23, 0.4, 0.05, 0.04, 0.08], [0.0, 0.07, 0.04, 0.05, 0.55, 0.26, 0.01, 0.01], [0.5, 0.04, 0.06, 0.12, 0.02, 0.2, 0.03, 0.03], [0.48, 0.01, 0.35, 0.02, 0.09, 0.01, 0.03, 0.01], [0.1, 0.06, 0.01, 0.04, 0.1, 0.1, 0.12, 0.47], [0.4, 0.18, 0.03, 0.01, 0.03, 0.01, 0.0, 0.34], [0.37, 0.02, 0.08, 0.04, 0.02, 0.1, 0.2, 0.18], [0.18, 0.47, 0.01, 0.04, 0.02, 0.2, 0.02, 0.05], [0.01, 0.09, 0.03, 0.75, 0.09, 0.0, 0.02, 0.02], [0.17, 0.0, 0.01, 0.01, 0.0, 0.25, 0.18, 0.38], [0.11, 0.24, 0.05, 0.18, 0.01, 0.19, 0.01, 0.22], [0.08, 0.01, 0.07, 0.29, 0.01, 0.26, 0.01, 0.26], [0.11, 0.1, 0.32, 0.13, 0.13, 0.01, 0.16, 0.04], [0.25, 0.32, 0.0, 0.0, 0.14, 0.08, 0.0, 0.19], [0.15, 0.05, 0.01, 0.16, 0.21, 0.0, 0.01, 0.4], [0.51, 0.12, 0.03, 0.02, 0.03, 0.14, 0.0, 0.15], [0.17, 0.03, 0.23, 0.08, 0.03, 0.38, 0.02, 0.06], [0.01, 0.05, 0.08, 0.41, 0.35, 0.0, 0.09, 0.0], [0.2, 0.05, 0.07, 0.0, 0.12, 0.12, 0.14, 0.29], [0.34, 0.05, 0.12, 0.16, 0.06, 0.14, 0.06, 0.07], [0.05, 0.11, 0.29, 0.1, 0.02, 0.23, 0.11, 0.1], [0.31, 0.06, 0.31, 0.05, 0.0, 0.07, 0.11, 0.1], [0.05, 0.08, 0.04, 0.03, 0.45, 0.02, 0.15, 0.18], [0.08, 0.16, 0.05, 0.29, 0.01, 0.2, 0.12, 0.1], [0.15, 0.02, 0.09, 0.04, 0.16, 0.01, 0.07, 0.48], [0.17, 0.09, 0.08, 0.04, 0.14, 0.02, 0.02, 0.42], [0.0, 0.43, 0.17, 0.0, 0.11, 0.0, 0.01, 0.28], [0.01, 0.11, 0.44, 0.27, 0.1, 0.02, 0.03, 0.02], [0.37, 0.31, 0.02, 0.14, 0.02, 0.11, 0.03, 0.0], [0.03, 0.0, 0.0, 0.0, 0.21, 0.0, 0.1, 0.66], [0.08, 0.03, 0.06, 0.01, 0.04, 0.08, 0.06, 0.64], [0.15, 0.32, 0.0, 0.09, 0.19, 0.02, 0.19, 0.03], [0.46, 0.01, 0.04, 0.02, 0.02, 0.18, 0.01, 0.26], [0.24, 0.04, 0.31, 0.01, 0.16, 0.02, 0.1, 0.11], [0.52, 0.06, 0.04, 0.15, 0.05, 0.1, 0.02, 0.06], [0.02, 0.02, 0.43, 0.02, 0.21, 0.1, 0.05, 0.15], [0.04, 0.04, 0.03, 0.03, 0.43, 0.17, 0.01, 0.25], [0.31, 0.0, 0.05, 0.1, 0.26, 0.02, 0.23, 0.03]];
         pub const E: [[f64; 8]; 40] = [[0.13, 0.06, 0.05, 0.14, 0.15, 0.0, 0.06, 0.01], [0.1, 0.07, 0.0, 0.05, 0.03, 0.01, 0.09, 0.0], [0.15, 0.05, 0.11, 0.03, 0.06, 0.14, 0.09, 0.06], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.12, 0.03, 0.14, 0.01, 0.04, 0.03, 0.09, 0.01], [0.01, 0.01, 0.02, 0.11, 0.09, 0.05, 0.02, 0.05], [0.12, 0.07, 0.03, 0.02, 0.01, 0.01, 0.04, 0.1], [0.04, 0.14, 0.02, 0.01, 0.13, 0.01, 0.0, 0.08], [0.03, 0.04, 0.1, 0.1, 0.07, 0.12, 0.06, 0.02], [0.06, 0.02, 0.08, 0.12, 0.01, 0.13, 0.09, 0.14], [0.14, 0.05, 0.04, 0.09, 0.12, 0.0, 0.14, 0.04], [0.06, 0.0, 0.04, 0.09, 0.0, 0.08, 0.09, 0.1], [0.05, 0.03, 0.12, 0.14, 0.14, 0.08, 0.03, 0.11], [0.15, 0.02, 0.02, 0.05, 0.15, 0.1, 0.02, 0.14], [0.01, 0.0, 0.1, 0.07, 0.04, 0.1, 0.07, 0.07], [0.01, 0.09, 0.0, 0.0, 0.06, 0.09, 0.0, 0.15], [0.12, 0.03, 0.15, 0.05, 0.01, 0.0, 0.06, 0.09], [0.1, 0.13, 0.0, 0.13, 0.02, 0.12, 0.0, 0.06], [0.12, 0.05, 0.15, 0.08, 0.11, 0.01, 0.11, 0.14], [0.01, 0.15, 0.07, 0.1, 0.03, 0.0, 0.13, 0.0], [0.05, 0.14, 0.04, 0.0, 0.13, 0.12, 0.14, 0.03], [0.01, 0.01, 0.06, 0.06, 0.08, 0.04, 0.0, 0.05], [0.04, 0.14, 0.14, 0.1, 0.08, 0.06, 0.03, 0.09], [0.01, 0.14, 0.03, 0.13, 0.0, 0.02, 0.03, 0.14], [0.01, 0.08, 0.1, 0.02, 0.14, 0.07, 0.1, 0.11], [0.1, 0.04, 0.0, 0.09, 0.13, 0.13, 0.09, 0.03], [0.14, 0.12, 0.1, 0.04, 0.02, 0.12, 0.11, 0.04], [0.12, 0.12, 0.14, 0.03, 0.06, 0.07, 0.14, 0.01], [0.0, 0.05, 0.06, 0.0, 0.1, 0.0, 0.13, 0.09], [0.02, 0.14, 0.05, 0.13, 0.12, 0.14, 0.13, 0.06], [0.14, 0.02, 0.02, 0.04, 0.11, 0.02, 0.08, 0.0], [0.07, 0.0, 0.0, 0.0, 0.07, 0.0, 0.14, 0.05], [0.01, 0.15, 0.03, 0.15, 0.13, 0.02, 0.03, 0.03], [0.01, 0.0, 0.0, 0.12, 0.04, 0.06, 0.12, 0.15], [0.09, 0.01, 0.06, 0.12, 0.08, 0.03, 0.02, 0.01], [0.11, 0.03, 0.02, 0.0, 0.04, 0.12, 0.02, 0.11], [0.12, 0.06, 0.1, 0.03, 0.06, 0.1, 0.08, 0.13], [0.04, 0.05, 0.01, 0.04, 0.05, 0.13, 0.07, 0.06], [0.03, 0.07, 0.09, 0.13, 0.13, 0.03, 0.04, 0.13], [0.09, 0.0, 0.15, 0.07, 0.1, 0.04, 0.1, 0.13]];
         pub const CT_REF: [f64; 40] = [0.8000000000000002, 1.5, 1.3809523809523812, 29000.0, 1.6923076923076923, 3.833333333333333, 1.6818181818181819, 0.5, 1.8000000000000003, 1.7999999999999998, 3.1428571428571432, 0.7222222222222223, 0.14285714285714277, 0.15789473684210512, 0.9411764705882353, 0.5416666666666667, 1.1904761904761905, 1.6818181818181819, 0.9375, 0.4615384615384615, 0.8823529411764703, 2.571428571428572, 0.2999999999999998, 0.0, 1.08, 0.40909090909090895, 1.8333333333333328, 1.923076923076923, 1.0714285714285712, 0.9444444444444444, 0.375, 2.947368421052632, 3.388888888888889, 1.0833333333333335, 2.0000000000000004, 0.5384615384615385, 1.84, 2.3571428571428568, 0.6923076923076923, 0.26315789473684204];
+        // MCC: all, CT >= 2, and at CT >= 0, 1, 2, 3, 5
+        pub const SK_MCC: [f64; 2] = [0.40311607922232795, 0.4008918628686366];
+        pub const SK_MCC_BY_CT: [f64; 5] = [0.40311607922232795, 0.5265602957000086, 0.4008918628686366, 0.45643546458763845, 0.0];
+        // per predicted class, precision among CT >= 2 (None: nothing predicted)
+        pub const SK_PREC_CONF: [Option<f64>; 8] = [Some(0.3333333333333333), None, Some(0.0), Some(0.0), Some(1.0), None, None, Some(1.0)];
+        pub const SK_RECOVERED: [Option<f64>; 8] = [Some(0.09090909090909091), Some(0.0), Some(0.0), None, Some(0.125), Some(0.0), None, Some(0.16666666666666666)];
+        pub const SK_ECE: f64 = 0.18700000000000003;
+        pub const SK_ECE_BY_CLASS: [Option<f64>; 8] = [Some(0.17125), Some(0.0975), Some(0.069), None, Some(0.09124999999999998), Some(0.0605), None, Some(0.2205)];
+        pub const SK_BRIER: f64 = 0.6076999999999999;
     }
 
     fn close(a: f64, b: f64) -> bool {
@@ -576,5 +755,59 @@ mod tests {
         assert_eq!(m.recall_cm_confident["YSO"]["AGN"], Some(0.25));
         assert_eq!(m.precision_cm_confident["AGN"]["HM-STAR"], Some(1.0 / 3.0));
         assert_eq!(m.precision_cm_confident["NS"]["AGN"], None);
+    }
+
+    #[test]
+    fn sklearn_reference_beyond_the_paper() {
+        use reference::*;
+        let sums: Vec<Summary> = P
+            .iter()
+            .zip(&E)
+            .map(|(p, e)| from_moments(*p, *e))
+            .collect();
+        let m = evaluate(&TRUTH, &sums, 2.0);
+        assert!(close(m.all.mcc.unwrap(), SK_MCC[0]), "{:?}", m.all.mcc);
+        assert!(close(m.confident.mcc.unwrap(), SK_MCC[1]));
+        for (cut, want) in CT_STEPS.iter().zip(SK_MCC_BY_CT) {
+            let got = m.by_ct[&crate::table::fmt_f64(*cut)].mcc.unwrap();
+            assert!(close(got, want), "CT >= {cut}: {got} vs {want}");
+        }
+        for (c, name) in CLASSES.iter().enumerate() {
+            assert!(
+                close_opt(m.precision_confident_by_class[*name], SK_PREC_CONF[c]),
+                "{name}: {:?}",
+                m.precision_confident_by_class[*name]
+            );
+            assert!(
+                close_opt(m.recovered_by_true_class[*name], SK_RECOVERED[c]),
+                "{name}"
+            );
+            assert!(
+                close_opt(m.calibration.ece_by_class[*name], SK_ECE_BY_CLASS[c]),
+                "{name}: {:?}",
+                m.calibration.ece_by_class[*name]
+            );
+        }
+        assert!(
+            close(m.calibration.ece.unwrap(), SK_ECE),
+            "{:?}",
+            m.calibration.ece
+        );
+        assert!(close(m.calibration.brier.unwrap(), SK_BRIER));
+    }
+
+    #[test]
+    fn probability_bins_follow_calibration_curve() {
+        // np.searchsorted(np.linspace(0, 1, 16)[1:-1], p): an inner edge goes down.
+        let edge = 3.0 * (1.0 / 15.0);
+        assert_eq!(probability_bin(0.0, 15), 0);
+        assert_eq!(probability_bin(edge, 15), 2);
+        assert_eq!(probability_bin(f64::from_bits(edge.to_bits() + 1), 15), 3);
+        assert_eq!(probability_bin(1.0, 15), 14);
+        // A perfectly calibrated bin has no error; a confident miss costs its weight.
+        let r = reliability(&[0.5, 0.5, 1.0, 1.0], &[true, false, true, false], 15);
+        assert_eq!(r.count.iter().sum::<u64>(), 4);
+        assert_eq!(expected_calibration_error(&r), Some(0.25));
+        assert_eq!(expected_calibration_error(&reliability(&[], &[], 15)), None);
     }
 }

@@ -715,6 +715,75 @@ pub fn probability_bars(s: &Summary) -> String {
     svg
 }
 
+/// Reliability diagram of Class_prob (issue 12): per equal-width bin of Class_prob
+/// ([`metrics::ECE_BINS`]), the share of its sources whose Class is the true class
+/// against their mean Class_prob, a marker sized by the bin's share of the sources,
+/// the diagonal of perfect calibration, and the expected calibration error.
+pub fn reliability_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
+    let r = metrics::class_prob_reliability(truth, summaries, metrics::ECE_BINS);
+    let ece = metrics::expected_calibration_error(&r)
+        .ok_or_else(|| Error::invalid("no source to draw a reliability diagram of"))?;
+    let n: u64 = r.count.iter().sum();
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (680, 680)).into_drawing_area();
+        root.fill(&WHITE).map_err(de)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "Reliability of Class_prob (N = {n}, {} bins, ECE = {ece:.4})",
+                    metrics::ECE_BINS
+                ),
+                font(17),
+            )
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..1f64, 0f64..1.0001f64)
+            .map_err(de)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_desc("mean Class_prob in the bin")
+            .y_desc("share of the bin whose Class is the true class")
+            .draw()
+            .map_err(de)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, 0.0), (1.0, 1.0)],
+                6,
+                5,
+                RGBColor(150, 150, 150).stroke_width(1),
+            ))
+            .map_err(de)?;
+        let points: Vec<(f64, f64, u64)> = (0..r.count.len())
+            .filter_map(|b| Some((r.mean_prob[b]?, r.frequency[b]?, r.count[b])))
+            .collect();
+        let blue = class_color(0);
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|&(x, y, _)| (x, y)),
+                blue.stroke_width(2),
+            ))
+            .map_err(de)?;
+        chart
+            .draw_series(points.iter().map(|&(x, y, k)| {
+                // Area proportional to the bin's share of the sources.
+                let radius = (3.0 + 30.0 * (k as f64 / n as f64).sqrt()).round() as i32;
+                Circle::new((x, y), radius, blue.mix(0.5).filled())
+            }))
+            .map_err(de)?;
+        root.draw(&Text::new(
+            "marker area: share of the sources in the bin; dashed: perfect calibration",
+            (340, 668),
+            centered(12),
+        ))
+        .map_err(de)?;
+        root.present().map_err(de)?;
+    }
+    Ok(buf)
+}
+
 /// Reads an aggregated table (ctscore or loocv output: P_, e_P_, Class, CT and the
 /// `truth` column): the sources with both a true class and a result, and how many rows
 /// lack one of them.
@@ -779,6 +848,10 @@ mod tests {
             assert!(svg.trim_start().starts_with("<svg"), "{}", &svg[..80]);
             assert!(svg.contains("AGN") && svg.contains("YSO"));
         }
+        // Both right, at 0.9 and 0.8 in bins of their own: ECE (0.1 + 0.2) / 2.
+        let rel = reliability_figure(&truth, &sums).unwrap();
+        assert!(rel.trim_start().starts_with("<svg") && rel.contains("ECE = 0.1500"));
+        assert!(reliability_figure(&[], &[]).is_err());
         let imp = importances_figure(&[("HR_ms".into(), 0.1), ("random".into(), 0.02)]).unwrap();
         assert!(imp.contains("HR_ms") && imp.contains("random"));
         assert!(summarize(&[]).ct.is_nan());
