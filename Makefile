@@ -30,7 +30,9 @@
 #   FIELD=ngc3532|ic2395|3fgl_j1306  MC=100 (replicas)  SEED=1  TREES=  K=  ERROR_SCALE=
 #   BIN_WIDTH= (E(B-V) bin width, mag) or BIN_OPTS= (e.g. "--bin-rel 0.02")
 #   CT_CUT= (summary, page, regions, metrics, confusion matrices)
-#   TRAINING_SET=common/data/td_2941.csv  LOOCV_MC=10  LOOCV_LIMIT=  FIG_SOURCE=
+#   TRAINING_SET=common/data/td_2941.csv (any table in its columns)  CLASS_COLUMN=
+#   PROFILE= (paper|improved: classify, fused, loocv; the pipe path is the paper's method)
+#   LOOCV_MC=10  LOOCV_LIMIT=  FIG_SOURCE=
 #   IN= OUT= (make classify)  EXAMPLES=examples  WORK=out
 #   BIN=target/release  BUILD=1 (0: use the tools in BIN as they are)
 #   FECHNER= XMATCH= ... PLOT= (the command of each step, see below)
@@ -106,7 +108,9 @@ flag = $(if $($(1)),--$(2) $($(1)))
 REPLICA_OPTS := --seed $(SEED) $(call flag,ERROR_SCALE,error-scale)
 FOREST_OPTS  := $(call flag,TREES,trees)
 SMOTE_OPTS   := $(call flag,K,k)
-FUSED_OPTS   := $(REPLICA_OPTS) $(call flag,TREES,trees) $(call flag,K,k)
+FUSED_OPTS   := $(REPLICA_OPTS) $(call flag,TREES,trees) $(call flag,K,k) $(call flag,PROFILE,profile)
+# The training set and its class column (every tool that uses one).
+TD_OPTS      := --training-set $(TRAINING_SET) $(call flag,CLASS_COLUMN,class-column)
 # E(B-V) binning: BIN_WIDTH, or any binning flags of the tools (BIN_OPTS="--bin-rel 0.02").
 BIN_OPTS     ?= $(call flag,BIN_WIDTH,bin-width)
 CT_OPTS      := $(call flag,CT_CUT,ct-cut)
@@ -197,9 +201,9 @@ REPLICAS := $(shell seq 0 $$(($(MC) - 1)))
 PREDICTIONS := $(foreach b,$(BINS),$(foreach r,$(REPLICAS),$(F)/b$(b)/r$(r).csv))
 
 # The training set with its AGNs reddened to the bin's mean E(B-V) (spec 3.3-3.4).
-$(F)/b%/td.csv: $(F)/bins.mk $(TRAINING_SET) $(call uses,REDDEN) $(call options,$(F)/.td.opts,REDDEN TRAINING_SET)
+$(F)/b%/td.csv: $(F)/bins.mk $(TRAINING_SET) $(call uses,REDDEN) $(call options,$(F)/.td.opts,REDDEN TRAINING_SET CLASS_COLUMN)
 	@mkdir -p $(@D)
-	$(REDDEN) --ebv $(EBV_$*) --training-set $(TRAINING_SET) -o $@
+	$(REDDEN) --ebv $(EBV_$*) $(TD_OPTS) -o $@
 
 # One replica (spec 4.1): sample, features, standardize with the training statistics,
 # SMOTE, forest; the stream of every random step is (SEED, bin, replica). A replica
@@ -244,16 +248,16 @@ field: $(F)/classified.csv $(F)/classified.html $(F)/classified.reg $(call uses,
 
 # --- Fused path: all bins and replicas in one process --------------------------------
 
-FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE BIN_WIDTH BIN_OPTS TRAINING_SET
+FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE PROFILE BIN_WIDTH BIN_OPTS TRAINING_SET CLASS_COLUMN
 
 $(F)/classified-fused.csv: $(F)/mw.csv $(TRAINING_SET) $(call uses,CLASSIFY) $(call options,$(F)/.fused.opts,$(FUSED))
-	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) --training-set $(TRAINING_SET) --quiet -o $@ $<
+	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) $(TD_OPTS) --quiet -o $@ $<
 
 fused: $(F)/classified-fused.csv
 
 $(OUT): $(IN) $(TRAINING_SET) $(call uses,CLASSIFY) $(call options,$(dir $(OUT)).$(notdir $(OUT)).opts,$(FUSED) IN)
 	@mkdir -p $(@D)
-	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) $(CT_OPTS) --training-set $(TRAINING_SET) -o $@ $<
+	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) $(CT_OPTS) $(TD_OPTS) -o $@ $<
 
 classify: $(OUT)
 
@@ -277,10 +281,10 @@ FIG := $(WORK)/figures
 
 # The left-out sources' probabilities and every replica's (for the replica figure).
 $(TD)/loocv.csv: $(TRAINING_SET) $(call uses,LOOCV) \
-  $(call options,$(TD)/.loocv.opts,LOOCV LOOCV_MC LOOCV_LIMIT SEED TREES K ERROR_SCALE TRAINING_SET)
+  $(call options,$(TD)/.loocv.opts,LOOCV LOOCV_MC LOOCV_LIMIT SEED TREES K ERROR_SCALE PROFILE TRAINING_SET CLASS_COLUMN)
 	@mkdir -p $(@D)
 	$(LOOCV) --mc $(LOOCV_MC) $(FUSED_OPTS) $(if $(LOOCV_LIMIT),--limit $(LOOCV_LIMIT)) \
-	  --training-set $< --replicas-out $(TD)/loocv-replicas.csv -o $@
+	  $(TD_OPTS) --replicas-out $(TD)/loocv-replicas.csv -o $@
 
 # The metrics of spec 9.2, a step of their own: a new CT cut does not rerun LOOCV.
 $(TD)/metrics.json: $(TD)/loocv.csv $(call uses,CTSCORE) $(call options,$(TD)/.metrics.opts,CTSCORE CT_CUT)
@@ -307,6 +311,9 @@ $(FIG)/confusion: $(TD)/loocv.csv $(call uses,PLOT) $(call options,$(FIG)/.confu
 $(FIG)/roc.svg: $(TD)/loocv.csv $(call uses,PLOT) $(call options,$(FIG)/.roc.opts,PLOT)
 	$(PLOT) roc -o $@ $<
 
+$(FIG)/reliability.svg: $(TD)/loocv.csv $(call uses,PLOT) $(call options,$(FIG)/.reliability.opts,PLOT)
+	$(PLOT) reliability -o $@ $<
+
 $(FIG)/importances.svg: $(TD)/importances.csv $(call uses,PLOT) $(call options,$(FIG)/.importances.opts,PLOT)
 	@mkdir -p $(@D)
 	$(PLOT) importances -o $@ $<
@@ -314,7 +321,7 @@ $(FIG)/importances.svg: $(TD)/importances.csv $(call uses,PLOT) $(call options,$
 $(FIG)/replicas.svg: $(TD)/loocv.csv $(call uses,PLOT) $(call options,$(FIG)/.replicas.opts,PLOT FIG_SOURCE)
 	$(PLOT) replicas --source "$(or $(FIG_SOURCE),$$(sed -n 2p $< | cut -d, -f1))" -o $@ $(TD)/loocv-replicas.csv
 
-figures: $(FIG)/confusion $(FIG)/roc.svg $(FIG)/importances.svg $(FIG)/replicas.svg
+figures: $(FIG)/confusion $(FIG)/roc.svg $(FIG)/reliability.svg $(FIG)/importances.svg $(FIG)/replicas.svg
 
 # --- Manual pages and shell completions, generated from each tool's clap definition ---
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::Error;
 use common::absorption::Absorption;
 use common::bins::ebv_bins;
 use common::field::{FieldOptions, classify_units, field_plan, field_samples};
@@ -17,7 +18,6 @@ use common::sfd::SfdMap;
 use common::shard::{run_options, table_identity, write_shard};
 use common::sources::Sources;
 use common::table::Table;
-use common::{Error, data};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,8 @@ struct Args {
     #[command(flatten)]
     training_set: cli::TrainingSet,
     #[command(flatten)]
+    class_column: cli::ClassColumn,
+    #[command(flatten)]
     map: cli::Map,
     /// Also write every replica's probabilities (CSCv2_name, ebv, ebv_bin, replica, P_<class>).
     #[arg(long)]
@@ -72,8 +74,9 @@ fn main() -> ExitCode {
             return Err(Error::file(table.header.file(), "no sources to classify"));
         }
         let field = Sources::from_table(&table, None)?;
-        let td_table = data::training_set_table(args.training_set.training_set.as_deref())?;
-        let td = Sources::from_table(&td_table, Some(TRUE_CLASS))?;
+        let (td_table, td) = args
+            .training_set
+            .load(&args.class_column.class_column, &[])?;
         let map = SfdMap::open(args.map.map.as_deref())?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
 
@@ -81,7 +84,7 @@ fn main() -> ExitCode {
             replicas: args.replica.replicas,
             seed: args.replica.seed,
             binning,
-            replica: args.replica.options(),
+            replica: args.replica.options()?,
         };
         let bins = ebv_bins(&ebv, &opts.binning);
         let plan = field_plan(&bins, opts.replicas);
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
 
         if let Some(shard) = shard {
             let (flag, value) = opts.binning.option();
-            let options = run_options(
+            let mut options = run_options(
                 opts.seed,
                 opts.replicas,
                 &opts.replica,
@@ -105,6 +108,10 @@ fn main() -> ExitCode {
             .with(flag, value)
             .with("training_set", table_identity(&td_table))
             .with("input", table_identity(&table));
+            // Named only when not the default (the shards of the paper's runs unchanged).
+            if args.class_column.class_column != TRUE_CLASS {
+                options = options.with("class_column", args.class_column.class_column.as_str());
+            }
             write_shard(args.output.path(), shard, &options, &plan, |w| {
                 let mut n = 0;
                 for (u, probs) in units.iter().zip(&results) {

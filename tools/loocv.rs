@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::data;
 use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
 use common::progress::Progress;
 use common::redden::lookup_ebv;
@@ -14,7 +13,6 @@ use common::results::{LeftOut, LoocvOutputs, write_loocv, write_loocv_unit};
 use common::schema::{DEC, RA};
 use common::sfd::SfdMap;
 use common::shard::{run_options, table_identity, write_shard};
-use common::sources::Sources;
 
 #[derive(Parser)]
 #[command(
@@ -28,7 +26,9 @@ e_P_<class>, Class, Class_prob, e_Class_prob, CT (the table ctscore writes).",
   loocv --mc 2 --limit 40 --quiet -o loo.csv
   ctscore --aggregated --class-column True_Class --metrics - loo.csv
   for i in 1 2 3; do loocv --mc 2 --limit 40 --quiet --shard $i/3 -o s$i.csv; done
-  ctscore --merge s*.csv -o merged.csv && cmp merged.csv loo.csv"#
+  ctscore --merge s*.csv -o merged.csv && cmp merged.csv loo.csv
+  loocv --profile improved --mc 2 --limit 40 --quiet -o loo-improved.csv
+  loocv --training-set common/data/td_2941.csv --class-column True_Class --mc 2 --limit 40 --quiet -o loo-td.csv"#
 )]
 struct Args {
     #[command(flatten)]
@@ -60,14 +60,14 @@ struct Args {
 fn main() -> ExitCode {
     cli::main("loocv", |args: Args| {
         let shard = args.shards.shard()?;
-        let table = data::training_set_table(args.training_set.training_set.as_deref())?;
-        let td = Sources::from_table(&table, Some(&args.class_column.class_column))?;
+        let class_column = &args.class_column.class_column;
+        let (table, td) = args.training_set.load(class_column, &[RA, DEC])?;
         let map = SfdMap::open(args.map.map.as_deref())?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
         let opts = LoocvOptions {
             replicas: args.replica.replicas,
             seed: args.replica.seed,
-            replica: args.replica.options(),
+            replica: args.replica.options()?,
         };
         let rows = left_out_rows(&td.class, args.limit, opts.seed);
         let plan = loocv_plan(&rows, opts.replicas);

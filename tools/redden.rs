@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::data;
 use common::redden::{lookup_table, redden_table};
 use common::sfd::SfdMap;
 use common::table::{Table, Writer};
@@ -60,9 +59,9 @@ fn main() -> std::process::ExitCode {
             let pos = &args.position;
             lookup_table(&t, &map, &pos.ra, &pos.dec, &args.bins.binning()?)?
         } else {
-            let t = data::training_set_table(args.training_set.training_set.as_deref())?;
-            let ebv = args.ebv.unwrap_or_default();
             let class_column = &args.class_column.class_column;
+            let (t, _) = args.training_set.load(class_column, &[])?;
+            let ebv = args.ebv.unwrap_or_default();
             redden_table(&t, ebv, class_column, &Absorption::embedded()?)?
         };
         out.write(Writer::create(args.output.path())?)

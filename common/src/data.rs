@@ -13,6 +13,30 @@ pub fn training_set_table(path: Option<&std::path::Path>) -> crate::Result<crate
     }
 }
 
+/// A training set: any table in the paper's columns (`Sources::required_columns`,
+/// and `extra`, e.g. the positions LOOCV looks E(B-V) up at) with a class column;
+/// `None` is the embedded 2022 set. Missing columns are named all in one error, a bad
+/// cell by file, line and column.
+pub fn training_set(
+    path: Option<&std::path::Path>,
+    class_column: &str,
+    extra: &[&str],
+) -> crate::Result<(crate::table::Table, crate::sources::Sources)> {
+    let table = training_set_table(path)?;
+    let mut required = crate::sources::Sources::required_columns();
+    required.extend(extra);
+    required.push(class_column);
+    table.header.require_all(&required)?;
+    let sources = crate::sources::Sources::from_table(&table, Some(class_column))?;
+    if sources.is_empty() {
+        return Err(crate::Error::file(
+            table.header.file(),
+            "the training set has no sources",
+        ));
+    }
+    Ok((table, sources))
+}
+
 /// tbabs (Wilms, Allen & McCray 2000) cross-sections: energies (keV) and sigma.
 pub const TBABS: &[u8] = include_bytes!("../data/tbabs.data");
 pub const TBABS_NAME: &str = "<embedded tbabs.data>";

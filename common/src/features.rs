@@ -1,5 +1,6 @@
-//! The 29 classifier features (spec 4.2), one table of names and rules, and their
-//! standardization (spec 4.7).
+//! The classifier features, one table of names and rules: the paper's 29 (spec 4.2)
+//! and Gaia astrometry (issue 12); the named feature sets drawn from it (`paper`,
+//! `astrometry`); their standardization (spec 4.7).
 //!
 //! Applied to one Monte-Carlo sample (`mc::sample`) of already reddened values (see
 //! the order of operations in `mc`): the survey depth cut (spec 3.5), colours from
@@ -35,6 +36,24 @@ pub enum Rule {
     MwFraction(usize),
     /// The colour m_a - m_b of two bands (`bands::BANDS` indices, spec 4.4).
     Colour(usize, usize),
+    /// Gaia parallax significance Plx / e_Plx (issue 12). The astrometry is the
+    /// catalog's, not Monte-Carlo sampled (PM and rgeo carry no symmetric error), and
+    /// missing without a Gaia counterpart, like the Gaia magnitudes.
+    ParallaxSignificance,
+    /// log10 of the Gaia total proper motion (mas/yr).
+    LogProperMotion,
+    /// log10 of the geometric distance (pc; Bailer-Jones et al. 2021).
+    LogDistance,
+}
+
+impl Rule {
+    /// Whether the feature is Gaia astrometry, outside the paper's 29.
+    pub const fn is_astrometry(self) -> bool {
+        matches!(
+            self,
+            Rule::ParallaxSignificance | Rule::LogProperMotion | Rule::LogDistance
+        )
+    }
 }
 
 /// A classifier feature: its column name and how it is computed.
@@ -48,8 +67,9 @@ const fn f(name: &'static str, rule: Rule) -> Feature {
     Feature { name, rule }
 }
 
-/// The 29 classifier features in the canonical order of spec 4.2: adding a feature is
-/// one entry here. Names of the X-ray, hardness and variability features are the
+/// Every classifier feature: the 29 of the paper in the canonical order of spec 4.2,
+/// then the Gaia astrometry of the `astrometry` feature set. Adding a feature is one
+/// entry here (and a [`FeatureSet`] that includes it). Names of the X-ray, hardness and variability features are the
 /// authors'; the eight normalised MW fluxes, which upstream names `Gmag`... like the
 /// magnitudes themselves, are `Gflux`... here so that they never collide with the
 /// magnitude columns. W3 enters only through colours (spec 4.2).
@@ -83,12 +103,30 @@ pub const FEATURES: &[Feature] = &[
     f("W1-W2", Rule::Colour(6, 7)),
     f("W1-W3", Rule::Colour(6, 8)),
     f("W2-W3", Rule::Colour(7, 8)),
+    f("Plx_significance", Rule::ParallaxSignificance),
+    f("log_PM", Rule::LogProperMotion),
+    f("log_rgeo", Rule::LogDistance),
 ];
 
-/// The number of classifier features.
-pub const N_FEATURES: usize = FEATURES.len();
+/// The number of the paper's features (spec 4.2): the entries of [`FEATURES`] that are
+/// not astrometry, which come first.
+pub const N_FEATURES: usize = {
+    let mut n = 0;
+    while n < FEATURES.len() && !FEATURES[n].rule.is_astrometry() {
+        n += 1;
+    }
+    let mut k = n;
+    while k < FEATURES.len() {
+        assert!(
+            FEATURES[k].rule.is_astrometry(),
+            "the paper's features come first"
+        );
+        k += 1;
+    }
+    n
+};
 
-/// The feature column names, in [`FEATURES`] order.
+/// The paper's feature column names (the `paper` feature set), in [`FEATURES`] order.
 pub const FEATURE_NAMES: [&str; N_FEATURES] = {
     let mut names = [""; N_FEATURES];
     let mut i = 0;
@@ -113,13 +151,13 @@ pub fn cut_magnitudes(s: &Sources, i: usize) -> [f64; N_BANDS] {
     m
 }
 
-/// The features of one row, in [`FEATURES`] order; NaN = missing.
-pub fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
-    let [fs, fm, fh] = s.flux[i];
+/// The value of feature `rule` for row `i`: `xray` its sampled band fluxes, `m` its
+/// depth-cut magnitudes ([`cut_magnitudes`]); NaN = missing.
+fn value(rule: Rule, s: &Sources, i: usize, xray: [f64; 3], m: &[f64; N_BANDS]) -> f64 {
+    let [fs, fm, fh] = xray;
     let fb = fs + fm + fh;
-    let xray = [fs, fm, fh];
-    let m = cut_magnitudes(s, i);
-    std::array::from_fn(|k| match FEATURES[k].rule {
+    let log = |v: f64| if v > 0.0 { v.log10() } else { f64::NAN };
+    match rule {
         Rule::XrayFraction(band) => (xray[band] / fb).log10(),
         Rule::BroadFlux => fb.log10(),
         Rule::HardnessHm => (fh - fm) / (fh + fm),
@@ -134,7 +172,19 @@ pub fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
         }
         // NaN propagates: a colour needs both magnitudes.
         Rule::Colour(a, b) => m[a] - m[b],
-    })
+        Rule::ParallaxSignificance => {
+            let [plx, e_plx, _, _] = s.astrometry[i];
+            if e_plx > 0.0 { plx / e_plx } else { f64::NAN }
+        }
+        Rule::LogProperMotion => log(s.astrometry[i][2]),
+        Rule::LogDistance => log(s.astrometry[i][3]),
+    }
+}
+
+/// The paper's 29 features of one row, in [`FEATURES`] order; NaN = missing.
+pub fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
+    let m = cut_magnitudes(s, i);
+    std::array::from_fn(|k| value(FEATURES[k].rule, s, i, s.flux[i], &m))
 }
 
 /// The 29 features (`schema::FEATURE_NAMES` order) of every row, row-major
@@ -145,6 +195,78 @@ pub fn features(s: &Sources) -> Vec<f64> {
         x.extend_from_slice(&feature_row(s, i));
     }
     x
+}
+
+/// A named list of classifier features, drawn from [`FEATURES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeatureSet {
+    /// The paper's 29 features (spec 4.2).
+    #[default]
+    Paper,
+    /// The 29 and Gaia astrometry (issue 12).
+    Astrometry,
+}
+
+impl FeatureSet {
+    pub const NAMES: [&str; 2] = ["paper", "astrometry"];
+
+    pub fn parse(name: &str) -> Result<FeatureSet> {
+        match name {
+            "paper" => Ok(FeatureSet::Paper),
+            "astrometry" => Ok(FeatureSet::Astrometry),
+            _ => Err(crate::Error::invalid(format!(
+                "unknown feature set '{name}' (expected one of {})",
+                Self::NAMES.join(", ")
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FeatureSet::Paper => Self::NAMES[0],
+            FeatureSet::Astrometry => Self::NAMES[1],
+        }
+    }
+
+    /// Whether the set includes the features of `rule`.
+    pub fn includes(self, rule: Rule) -> bool {
+        match self {
+            FeatureSet::Paper => !rule.is_astrometry(),
+            FeatureSet::Astrometry => true,
+        }
+    }
+
+    /// The set's entries of [`FEATURES`], in order.
+    pub fn features(self) -> impl Iterator<Item = &'static Feature> {
+        FEATURES.iter().filter(move |f| self.includes(f.rule))
+    }
+
+    /// The feature column names, in order.
+    pub fn columns(self) -> Vec<&'static str> {
+        self.features().map(|f| f.name).collect()
+    }
+
+    pub fn len(self) -> usize {
+        self.features().count()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The features of every row of `s`, row-major n x [`FeatureSet::len`].
+    pub fn matrix(self, s: &Sources) -> Vec<f64> {
+        if self == FeatureSet::Paper {
+            return features(s);
+        }
+        let rules: Vec<Rule> = self.features().map(|f| f.rule).collect();
+        let mut x = Vec::with_capacity(s.len() * rules.len());
+        for i in 0..s.len() {
+            let m = cut_magnitudes(s, i);
+            x.extend(rules.iter().map(|&r| value(r, s, i, s.flux[i], &m)));
+        }
+        x
+    }
 }
 
 /// Per-column standardization (spec 4.7, scikit-learn `StandardScaler`).

@@ -179,6 +179,50 @@ mod tests {
         rows.iter().filter(|&&r| classes[r] == Some(c)).count()
     }
 
+    /// Nothing fitted in a fold (scaler, physical copies, SMOTE, forest) sees the
+    /// left-out source's class: relabelling it leaves its probabilities unchanged bit
+    /// for bit, with every option of the improved methods on.
+    #[test]
+    fn the_left_out_label_never_reaches_the_fold() {
+        use crate::features::FeatureSet;
+        use crate::replica::{Oversampling, ReplicaOptions};
+        let full = Sources::embedded_training_set().unwrap();
+        let rows: Vec<usize> = (0..full.len()).step_by(20).collect();
+        let mut td = full.subset(&rows);
+        let absorption = Absorption::embedded().unwrap();
+        let opts = LoocvOptions {
+            replicas: 2,
+            seed: 5,
+            replica: ReplicaOptions {
+                features: FeatureSet::Astrometry,
+                oversample: Some(Oversampling {
+                    fraction: 0.5,
+                    grid: crate::oversample::AbsorptionGrid::new(&absorption),
+                }),
+                forest: crate::forest::ForestParams {
+                    n_trees: 10,
+                    ..Default::default()
+                },
+                ..ReplicaOptions::default()
+            },
+        };
+        let ebv = vec![0.3; td.len()];
+        // A minority-class source: its class is oversampled in the other folds.
+        let k = (0..td.len()).find(|&i| td.class[i] == Some(1)).unwrap();
+        let progress = Progress::new(1, "test", true);
+        let before = loocv(&td, &ebv, &[k], &absorption, &opts, &progress).unwrap();
+        td.class[k] = Some(0);
+        let after = loocv(&td, &ebv, &[k], &absorption, &opts, &progress).unwrap();
+        assert_eq!(before, after);
+        // ... while the other sources' classes do reach it.
+        let j = (0..td.len())
+            .find(|&i| i != k && td.class[i] == Some(1))
+            .unwrap();
+        td.class[j] = Some(7);
+        let other = loocv(&td, &ebv, &[k], &absorption, &opts, &progress).unwrap();
+        assert_ne!(before, other);
+    }
+
     #[test]
     fn stratified_subset_keeps_class_shares() {
         let classes: Vec<Option<usize>> = (0..1000)

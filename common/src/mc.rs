@@ -203,6 +203,7 @@ mod tests {
             mag: vec![mag],
             mag_err: vec![mag_err],
             class: vec![None],
+            astrometry: vec![[f64::NAN; 4]],
         }
     }
 

@@ -27,6 +27,9 @@ pub enum Purpose {
     /// The random-feature baseline of the importance figure (paper Fig. 4);
     /// sub-stream = source key.
     Baseline = 6,
+    /// Physical oversampling's choice of members, E(B-V) and N_H (`oversample`);
+    /// sub-stream = class index.
+    Oversample = 7,
 }
 
 /// Where in a study a random step stands.

@@ -4,6 +4,11 @@
 /// The classifier feature columns (defined with their rules in `features::FEATURES`).
 pub use crate::features::{FEATURE_NAMES, N_FEATURES};
 
+/// Gaia DR3 astrometry of the counterpart (`xmatch` writes them; the training set has
+/// them): parallax and its error (mas), total proper motion (mas/yr), and the
+/// geometric distance (pc, Bailer-Jones et al. 2021).
+pub const ASTROMETRY_COLUMNS: [&str; 4] = ["Plx", "e_Plx", "PM", "rgeo"];
+
 /// Source identifier, position and X-ray positional uncertainty columns.
 pub const NAME: &str = "CSCv2_name";
 pub const RA: &str = "CSCv2_RA";

@@ -94,7 +94,7 @@ pub fn run_options(
     opts: &crate::replica::ReplicaOptions,
     map: Option<&Path>,
 ) -> Result<RunOptions> {
-    Ok(RunOptions(vec![
+    let mut options = vec![
         ("seed".into(), seed.to_string()),
         ("mc".into(), replicas.to_string()),
         ("trees".into(), opts.forest.n_trees.to_string()),
@@ -104,7 +104,15 @@ pub fn run_options(
             crate::table::fmt_f64(opts.mc.error_scale),
         ),
         ("map".into(), file_identity(map)?),
-    ]))
+    ];
+    // The methods beyond the paper, named only when used (paper-mode shards unchanged).
+    if opts.features != crate::features::FeatureSet::Paper {
+        options.push(("features".into(), opts.features.name().to_string()));
+    }
+    if let Some(po) = &opts.oversample {
+        options.push(("oversample".into(), crate::table::fmt_f64(po.fraction)));
+    }
+    Ok(RunOptions(options))
 }
 
 impl RunOptions {

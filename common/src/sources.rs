@@ -36,6 +36,9 @@ pub struct Sources {
     pub mag_err: Vec<[f64; N_BANDS]>,
     /// `classes::class_index` of the class column, when one was read.
     pub class: Vec<Option<usize>>,
+    /// Gaia `Plx, e_Plx, PM, rgeo` (`schema::ASTROMETRY_COLUMNS`); NaN when the column
+    /// or the cell is absent.
+    pub astrometry: Vec<[f64; 4]>,
 }
 
 /// Column indices of the quantities in one table header.
@@ -48,6 +51,7 @@ struct Columns {
     p_intra: usize,
     mag: [(usize, usize); N_BANDS],
     class: Option<usize>,
+    astrometry: [Option<usize>; 4],
 }
 
 impl Sources {
@@ -64,6 +68,7 @@ impl Sources {
             mag: Vec::with_capacity(n),
             mag_err: Vec::with_capacity(n),
             class: Vec::with_capacity(n),
+            astrometry: Vec::with_capacity(n),
         }
     }
 
@@ -75,6 +80,9 @@ impl Sources {
     /// `LMXB`): an unknown or empty label is an error naming file, line and column.
     pub fn from_table(t: &Table, class_column: Option<&str>) -> Result<Sources> {
         let h = &t.header;
+        let mut required = Sources::required_columns();
+        required.extend(class_column);
+        h.require_all(&required)?;
         let mut flux_cols = [(0, 0); 3];
         for (slot, (v, e)) in flux_cols.iter_mut().zip(FLUX_COLUMNS) {
             *slot = (h.require(v)?, h.require(e)?);
@@ -92,6 +100,12 @@ impl Sources {
             p_intra: h.require(schema::P_INTRA)?,
             mag: mag_cols,
             class: class_column.map(|c| h.require(c)).transpose()?,
+            astrometry: [
+                h.find(schema::ASTROMETRY_COLUMNS[0])?,
+                h.find(schema::ASTROMETRY_COLUMNS[1])?,
+                h.find(schema::ASTROMETRY_COLUMNS[2])?,
+                h.find(schema::ASTROMETRY_COLUMNS[3])?,
+            ],
         };
         let mut s = Sources::with_capacity(t.len());
         for row in &t.rows {
@@ -164,7 +178,25 @@ impl Sources {
         self.mag.push(mag);
         self.mag_err.push(mag_err);
         self.class.push(class);
+        let mut astrometry = [f64::NAN; 4];
+        for (v, col) in astrometry.iter_mut().zip(c.astrometry) {
+            *v = opt(col)?;
+        }
+        self.astrometry.push(astrometry);
         Ok(())
+    }
+
+    /// The columns [`Sources::from_table`] requires (besides a class column).
+    pub fn required_columns() -> Vec<&'static str> {
+        let mut cols = vec![schema::NAME];
+        for (v, e) in FLUX_COLUMNS {
+            cols.extend([v, e]);
+        }
+        cols.extend([schema::P_INTRA, schema::P_INTER]);
+        for band in BANDS.iter() {
+            cols.extend([band.column, band.error_column]);
+        }
+        cols
     }
 
     /// The embedded training set (common/data/td_2941.csv) with its literature classes.
@@ -195,6 +227,7 @@ impl Sources {
             s.mag.push(self.mag[i]);
             s.mag_err.push(self.mag_err[i]);
             s.class.push(self.class[i]);
+            s.astrometry.push(self.astrometry[i]);
         }
         s
     }
@@ -323,9 +356,22 @@ mod tests {
         let e = Sources::from_table(&t, None).unwrap_err().to_string();
         assert_eq!(e, "t.csv:2: column 2 (Fs): flux must be positive, got '0'");
 
-        let t = Table::from_bytes("t.csv", b"CSCv2_name,Fs\nx,1\n").unwrap();
+        // Every missing column is named, in one line.
+        let cut: &'static str = Box::leak(header.replace(",e_Fs,", ",").into_boxed_str());
+        let t = Table::from_bytes("t.csv", cut.as_bytes()).unwrap();
         let e = Sources::from_table(&t, None).unwrap_err().to_string();
         assert_eq!(e, "t.csv:1: missing required column 'e_Fs'");
+        let t = Table::from_bytes(
+            "t.csv",
+            b"CSCv2_name,Fs,e_Fs,Fm,e_Fm,Fh,e_Fh,P_intra,P_inter,Gmag\nx,1,1,1,1,1,1,,,\n",
+        )
+        .unwrap();
+        let e = Sources::from_table(&t, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("t.csv:1: missing required columns 'e_Gmag', 'BPmag', "),
+            "{e}"
+        );
+        assert!(e.ends_with(", 'W3mag', 'e_W3mag'"), "{e}");
     }
 
     #[test]

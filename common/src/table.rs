@@ -84,6 +84,26 @@ impl Header {
         })
     }
 
+    /// The indices of `names`; when some are missing, one error naming every one of them.
+    pub fn require_all(&self, names: &[&str]) -> Result<Vec<usize>> {
+        let mut found = Vec::with_capacity(names.len());
+        let mut missing = Vec::new();
+        for name in names {
+            match self.find(name)? {
+                Some(i) => found.push(i),
+                None => missing.push(format!("'{name}'")),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let s = if missing.len() == 1 { "" } else { "s" };
+        Err(Error::input(
+            self.at(Some(1), None),
+            format!("missing required column{s} {}", missing.join(", ")),
+        ))
+    }
+
     /// The first of several accepted spellings of a column that is present
     /// (e.g. `Gmag` or `Gmag_gaia`).
     pub fn find_any(&self, names: &[&str]) -> Result<Option<usize>> {

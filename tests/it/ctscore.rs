@@ -204,6 +204,15 @@ fn aggregated_input_passes_through_and_scores() {
     assert_eq!(num("by_ct.5.n"), 1.0);
     // AGN is the only class with positives (and negatives: none) -> no ROC at all.
     assert_eq!(m["roc_auc.macro_curve"], "");
+    // One true class: MCC's denominator is 0, scikit-learn's 0. The confident source
+    // is a right AGN: precision 1, a third of the AGNs recovered.
+    assert_eq!(num("all.mcc"), 0.0);
+    assert_eq!(num("precision_confident_by_class.AGN"), 1.0);
+    assert_eq!(m["precision_confident_by_class.YSO"], "");
+    assert!((num("recovered_by_true_class.AGN") - 1.0 / 3.0).abs() < 1e-15);
+    assert!((0.0..=1.0).contains(&num("calibration.ece")));
+    assert!((0.0..=2.0).contains(&num("calibration.brier")));
+    assert_eq!(m["calibration.ece_by_class.CV"], "");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -354,6 +363,14 @@ fn plot_writes_readable_svg_figures() {
             "macro (AUC",
         ],
     );
+
+    let rel = dir.join("reliability.svg");
+    run_ok(
+        "plot",
+        &["reliability", t, "-o", rel.to_str().unwrap()],
+        None,
+    );
+    svg(&rel, &["Reliability of Class_prob", "ECE = "]);
 
     let name = Csv::parse(&std::fs::read_to_string(&table).unwrap())
         .text(0, "CSCv2_name")

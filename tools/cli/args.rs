@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use common::absorption::Absorption;
+use common::features::FeatureSet;
 use common::forest::{DEFAULT_TREES, ForestParams};
 use common::mc::{DEFAULT_ERROR_SCALE, McOptions};
-use common::replica::ReplicaOptions;
+use common::oversample::AbsorptionGrid;
+use common::replica::{Oversampling, Profile, ReplicaOptions};
 use common::rng::StreamId;
 use common::schema::{NAME, TRUE_CLASS};
 
@@ -15,6 +18,14 @@ pub fn at_least_one(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("'{s}' is not a whole number >= 1")),
+    }
+}
+
+/// A finite number in [0, 1] (a fraction).
+pub fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("'{s}' is not a number in [0, 1]")),
     }
 }
 
@@ -164,6 +175,18 @@ pub struct TrainingSet {
     pub training_set: Option<PathBuf>,
 }
 
+impl TrainingSet {
+    /// The training set's table and sources, every missing column named in one error
+    /// (`common::data::training_set`); `extra` columns are required besides the paper's.
+    pub fn load(
+        &self,
+        class_column: &str,
+        extra: &[&str],
+    ) -> common::Result<(common::table::Table, common::sources::Sources)> {
+        common::data::training_set(self.training_set.as_deref(), class_column, extra)
+    }
+}
+
 /// The E(B-V) map.
 #[derive(Args, Debug, Clone)]
 pub struct Map {
@@ -247,22 +270,67 @@ pub struct Replicas {
     pub k: Neighbours,
     #[command(flatten)]
     pub error_scale: ErrorScale,
+    #[command(flatten)]
+    pub method: Method,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 impl Replicas {
-    pub fn options(&self) -> ReplicaOptions {
-        ReplicaOptions {
+    pub fn options(&self) -> common::Result<ReplicaOptions> {
+        let profile = self.method.profile;
+        let fraction = self
+            .method
+            .oversample
+            .unwrap_or_else(|| profile.oversample_fraction());
+        let oversample = if fraction > 0.0 {
+            Some(Oversampling {
+                fraction,
+                grid: AbsorptionGrid::new(&Absorption::embedded()?),
+            })
+        } else {
+            None
+        };
+        Ok(ReplicaOptions {
             mc: self.error_scale.options(),
             k: self.k.k,
             forest: ForestParams {
                 n_trees: self.trees.trees,
                 ..ForestParams::default()
             },
-        }
+            features: self.method.feature_set.unwrap_or(profile.features()),
+            oversample,
+        })
     }
+}
+
+/// The method choices beyond the paper's (issue 12), as a named profile and the
+/// options that override it.
+#[derive(Args, Debug, Clone)]
+pub struct Method {
+    /// Method profile: `paper` (Yang et al. 2022 exactly, the README's reproduction) or
+    /// `improved` (what the README's ablation shows to help). The options below
+    /// override the profile's choices.
+    #[arg(long, value_name = "PROFILE", default_value = "paper", value_parser = profile)]
+    pub profile: Profile,
+    /// Feature set: `paper` (the 29 of spec 4.2) or `astrometry` (the 29 and Gaia
+    /// Plx/e_Plx, log PM, log rgeo).
+    #[arg(long, value_name = "SET", value_parser = feature_set)]
+    pub feature_set: Option<FeatureSet>,
+    /// Physical oversampling before SMOTE: minority classes grown to FRACTION of the
+    /// largest class with copies of their members reddened to E(B-V) in [0, 3] mag
+    /// (0: none).
+    #[arg(long, value_name = "FRACTION", value_parser = fraction)]
+    pub oversample: Option<f64>,
+}
+
+fn profile(name: &str) -> Result<Profile, String> {
+    Profile::parse(name).map_err(|e| e.to_string())
+}
+
+fn feature_set(name: &str) -> Result<FeatureSet, String> {
+    FeatureSet::parse(name).map_err(|e| e.to_string())
 }
 
 /// The position columns of a source table.
