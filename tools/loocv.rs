@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::absorption::Absorption;
 use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
+use common::outlier;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
 use common::results::{LeftOut, LoocvOutputs, write_loocv, write_loocv_unit};
+use common::rng::StreamId;
 use common::schema::{DEC, RA};
 use common::sfd::SfdMap;
 use common::shard::{run_options, table_identity, write_shard};
@@ -28,6 +30,7 @@ e_P_<class>, Class, Class_prob, e_Class_prob, CT (the table ctscore writes).",
   for i in 1 2 3; do loocv --mc 2 --limit 40 --quiet --shard $i/3 -o s$i.csv; done
   ctscore --merge s*.csv -o merged.csv && cmp merged.csv loo.csv
   loocv --profile improved --mc 2 --limit 40 --quiet -o loo-improved.csv
+  loocv --mc 1 --limit 8 --quiet --outlier-auc auc.csv -o loo8.csv && cat auc.csv
   loocv --training-set common/data/td_2941.csv --class-column True_Class --mc 2 --limit 40 --quiet -o loo-td.csv"#
 )]
 struct Args {
@@ -53,6 +56,11 @@ struct Args {
     /// Also write every replica's probabilities (CSCv2_name, True_Class, fold, replica, P_<class>).
     #[arg(long)]
     replicas_out: Option<PathBuf>,
+    /// Also write per class the ROC AUC of the outlier score separating that class,
+    /// held out of the training set, from the other classes' sources (leave one class
+    /// out; CSV class,auc).
+    #[arg(long, value_name = "FILE")]
+    outlier_auc: Option<PathBuf>,
     #[command(flatten)]
     output: cli::Output,
 }
@@ -108,6 +116,16 @@ fn main() -> ExitCode {
             })?;
             eprintln!("{}", plan.shard_note(shard, &units));
             return Ok(());
+        }
+
+        if let Some(path) = &args.outlier_auc {
+            let auc = outlier::leave_one_class_out(
+                &td,
+                opts.replica.features,
+                outlier::LOCO_FOLDS,
+                StreamId::new(opts.seed),
+            );
+            outlier::write_class_auc(path, &auc)?;
         }
 
         let mut samples = vec![Vec::with_capacity(opts.replicas); rows.len()];

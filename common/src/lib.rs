@@ -19,6 +19,7 @@ pub mod loocv;
 pub mod matrix;
 pub mod mc;
 pub mod metrics;
+pub mod outlier;
 pub mod oversample;
 pub mod plan;
 pub mod plot;

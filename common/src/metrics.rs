@@ -712,14 +712,19 @@ mod tests {
         assert!(close(s.completeness.unwrap(), want[3]), "{s:?} {want:?}");
     }
 
+    /// The summaries of the reference table's sources.
+    fn reference_summaries() -> Vec<Summary> {
+        reference::P
+            .iter()
+            .zip(&reference::E)
+            .map(|(p, e)| from_moments(*p, *e))
+            .collect()
+    }
+
     #[test]
     fn sklearn_reference() {
         use reference::*;
-        let sums: Vec<Summary> = P
-            .iter()
-            .zip(&E)
-            .map(|(p, e)| from_moments(*p, *e))
-            .collect();
+        let sums = reference_summaries();
         for (s, want) in sums.iter().zip(CT_REF) {
             assert_eq!(s.ct, want);
         }
@@ -760,11 +765,7 @@ mod tests {
     #[test]
     fn sklearn_reference_beyond_the_paper() {
         use reference::*;
-        let sums: Vec<Summary> = P
-            .iter()
-            .zip(&E)
-            .map(|(p, e)| from_moments(*p, *e))
-            .collect();
+        let sums = reference_summaries();
         let m = evaluate(&TRUTH, &sums, 2.0);
         assert!(close(m.all.mcc.unwrap(), SK_MCC[0]), "{:?}", m.all.mcc);
         assert!(close(m.confident.mcc.unwrap(), SK_MCC[1]));

@@ -383,6 +383,48 @@ pub fn importances_figure(items: &[(String, f64)]) -> Result<String> {
     Ok(buf)
 }
 
+type UnitSquare<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// A chart of the unit square with its mesh, axis names and the dashed diagonal (ROC
+/// curves, reliability diagrams).
+fn unit_square<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: String,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<UnitSquare<'a, 'b>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, font(17))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..1f64, 0f64..1.0001f64)
+        .map_err(de)?;
+    chart
+        .configure_mesh()
+        .light_line_style(RGBColor(242, 242, 242))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(de)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            6,
+            5,
+            RGBColor(150, 150, 150).stroke_width(1),
+        ))
+        .map_err(de)?;
+    Ok(chart)
+}
+
 /// Per-class one-vs-rest ROC curves with their AUCs and the macro curve (paper Fig. 5,
 /// spec 9.2).
 pub fn roc_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
@@ -396,31 +438,12 @@ pub fn roc_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut buf, (720, 680)).into_drawing_area();
         root.fill(&WHITE).map_err(de)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("ROC curves, one vs rest (N = {})", truth.len()),
-                font(17),
-            )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..1f64, 0f64..1.0001f64)
-            .map_err(de)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("false positive rate")
-            .y_desc("true positive rate")
-            .draw()
-            .map_err(de)?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(0.0, 0.0), (1.0, 1.0)],
-                6,
-                5,
-                RGBColor(150, 150, 150).stroke_width(1),
-            ))
-            .map_err(de)?;
+        let mut chart = unit_square(
+            &root,
+            format!("ROC curves, one vs rest (N = {})", truth.len()),
+            "false positive rate",
+            "true positive rate",
+        )?;
         for &c in &DISPLAY_ORDER {
             let Some(curve) = &curves[c] else { continue };
             let color = class_color(c);
@@ -728,34 +751,15 @@ pub fn reliability_figure(truth: &[usize], summaries: &[Summary]) -> Result<Stri
     {
         let root = SVGBackend::with_string(&mut buf, (680, 680)).into_drawing_area();
         root.fill(&WHITE).map_err(de)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!(
-                    "Reliability of Class_prob (N = {n}, {} bins, ECE = {ece:.4})",
-                    metrics::ECE_BINS
-                ),
-                font(17),
-            )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..1f64, 0f64..1.0001f64)
-            .map_err(de)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("mean Class_prob in the bin")
-            .y_desc("share of the bin whose Class is the true class")
-            .draw()
-            .map_err(de)?;
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(0.0, 0.0), (1.0, 1.0)],
-                6,
-                5,
-                RGBColor(150, 150, 150).stroke_width(1),
-            ))
-            .map_err(de)?;
+        let mut chart = unit_square(
+            &root,
+            format!(
+                "Reliability of Class_prob (N = {n}, {} bins, ECE = {ece:.4})",
+                metrics::ECE_BINS
+            ),
+            "mean Class_prob in the bin",
+            "share of the bin whose Class is the true class",
+        )?;
         let points: Vec<(f64, f64, u64)> = (0..r.count.len())
             .filter_map(|b| Some((r.mean_prob[b]?, r.frequency[b]?, r.count[b])))
             .collect();

@@ -30,6 +30,8 @@ pub enum Purpose {
     /// Physical oversampling's choice of members, E(B-V) and N_H (`oversample`);
     /// sub-stream = class index.
     Oversample = 7,
+    /// Isolation forests of the outlier score (`outlier`); sub-stream = tree index.
+    Outlier = 8,
 }
 
 /// Where in a study a random step stands.

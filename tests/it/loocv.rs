@@ -51,6 +51,24 @@ fn profiles_and_method_options() {
     );
 }
 
+/// The outlier score's leave-one-class-out AUCs from `loocv --outlier-auc`.
+#[test]
+fn outlier_scores_and_their_evaluation() {
+    let dir = scratch("outlier-auc");
+    let auc = dir.join("auc.csv");
+    run_ok(
+        "loocv",
+        &[QUICK, &["--outlier-auc", auc.to_str().unwrap()]].concat(),
+        None,
+    );
+    let auc = Csv::parse(&std::fs::read_to_string(&auc).unwrap());
+    assert_eq!(auc.rows.len(), 8);
+    for i in 0..8 {
+        let a = auc.num(i, "auc").unwrap();
+        assert!((0.0..=1.0).contains(&a), "{}: {a}", auc.text(i, "class"));
+    }
+}
+
 #[test]
 fn one_row_per_left_out_source_with_the_ctscore_columns() {
     let out = Csv::parse(&run_ok("loocv", QUICK, None));
