@@ -100,7 +100,7 @@ fn run(args: &Args) -> Result<()> {
     }
     if args.metrics.is_some() && args.truth.is_none() {
         return Err(Error::invalid(
-            "--metrics needs --truth COLUMN (or --merge of loocv shards)",
+            "--metrics needs --class-column COLUMN (or --merge of loocv shards)",
         ));
     }
     let opts = ScoreOptions {

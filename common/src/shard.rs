@@ -709,7 +709,7 @@ pub fn merge(paths: &[PathBuf], join: Option<&Path>, out: &MergeOutputs) -> Resu
             })?;
             if out.metrics.is_some() {
                 return Err(Error::invalid(
-                    "--metrics of classify shards: score the merged table with ctscore --aggregated --truth",
+                    "--metrics of classify shards: score the merged table with ctscore --aggregated --class-column COLUMN",
                 ));
             }
             let table = crate::table::Table::read(Some(join))?;
