@@ -9,6 +9,7 @@ use common::Error;
 use common::absorption::Absorption;
 use common::bins::ebv_bins;
 use common::field::{FieldOptions, classify_units, field_plan, field_samples};
+use common::outlier;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
 use common::report::classified_report;
@@ -33,6 +34,7 @@ summary goes to stderr. Identical, byte for byte, to the make pipeline of the sa
   d=examples/3fgl_j1306/input
   fechner $d/per.csv | xmatch --gaia $d/gaia.csv --2mass $d/2mass.csv --allwise $d/allwise.csv --catwise $d/catwise.csv --unwise $d/unwise.csv -o field.csv
   classify --mc 4 --quiet field.csv -o classified.csv
+  classify --mc 2 --quiet --outlier field.csv -o with-outlier.csv
   head -n 21 examples/hess/hess_fields.csv | classify --mc 2 --seed 7 --quiet -o hess20.csv
   classify --mc 4 --plan --shards 3 field.csv > plan.csv
   for i in 1 2 3; do classify --mc 4 --quiet --shard $i/3 field.csv -o s$i.csv; done
@@ -56,6 +58,12 @@ struct Args {
     /// Also write every replica's probabilities (CSCv2_name, ebv, ebv_bin, replica, P_<class>).
     #[arg(long)]
     replicas_out: Option<PathBuf>,
+    /// Also append `outlier`, each source's isolation-forest score against the training
+    /// set of its E(B-V) bin: in (0, 1], high = unlike every training source (issue 12;
+    /// docs/formats.md). Not with --shard (the pipe path and shard merges write no
+    /// score).
+    #[arg(long, conflicts_with_all = ["shard", "plan"])]
+    outlier: bool,
     #[command(flatten)]
     ct_cut: cli::CtCut,
     #[command(flatten)]
@@ -139,8 +147,24 @@ fn main() -> ExitCode {
             opts.replicas,
             units.into_iter().zip(results),
         );
-        let summaries =
-            write_classified(&table, &ebv, &opts.binning, &samples, args.output.path())?;
+        let outlier = args.outlier.then(|| {
+            outlier::field_scores(
+                &td,
+                &field,
+                &bins,
+                &absorption,
+                opts.replica.features,
+                opts.seed,
+            )
+        });
+        let summaries = write_classified(
+            &table,
+            &ebv,
+            &opts.binning,
+            &samples,
+            outlier.as_deref(),
+            args.output.path(),
+        )?;
         if let Some(path) = &args.replicas_out {
             write_classify_replicas(path, &field.names, &ebv, &opts.binning, &bins, &samples)?;
         }

@@ -257,6 +257,45 @@ pub fn leave_one_class_out(
     })
 }
 
+/// The outlier score of every source of a field (`classify --outlier`, issue 12 §3),
+/// in table order: per E(B-V) bin, an isolation forest on the training set as that
+/// bin's classification sees it (the AGNs reddened to the bin's mean E(B-V), spec
+/// 3.3), in the feature space of `features` standardized on that training set, scores
+/// the bin's members. Catalog values, not Monte-Carlo draws: the score describes where
+/// a source lies, once. Random numbers from the stream (seed, bin).
+pub fn field_scores(
+    td: &Sources,
+    field: &Sources,
+    bins: &[crate::bins::EbvBin],
+    absorption: &crate::absorption::Absorption,
+    features: FeatureSet,
+    seed: u64,
+) -> Vec<f64> {
+    use rayon::prelude::*;
+    let n_f = features.len();
+    let per_bin: Vec<Vec<f64>> = bins
+        .par_iter()
+        .map(|bin| {
+            let mut td_bin = td.clone();
+            crate::redden::redden_agns(&mut td_bin, bin.mean_ebv, absorption);
+            let mut x_td = features.matrix(&td_bin);
+            let scaler = Scaler::fit(&x_td, n_f);
+            scaler.transform(&mut x_td);
+            let forest = IsolationForest::fit(&x_td, n_f, StreamId::new(seed).bin(bin.index));
+            let mut x = features.matrix(&field.subset(&bin.rows));
+            scaler.transform(&mut x);
+            forest.scores(&x)
+        })
+        .collect();
+    let mut score = vec![f64::NAN; field.len()];
+    for (bin, s) in bins.iter().zip(per_bin) {
+        for (&row, v) in bin.rows.iter().zip(s) {
+            score[row] = v;
+        }
+    }
+    score
+}
+
 /// Writes per class the AUC of [`leave_one_class_out`] (CSV `class,auc`; empty for a
 /// class absent from the training set), atomically.
 pub fn write_class_auc(

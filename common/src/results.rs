@@ -9,7 +9,7 @@ use crate::bins::{Binning, EbvBin};
 use crate::classes::{CLASSES, N_CLASSES, prob_columns};
 use crate::error::Result;
 use crate::redden::ebv_cells;
-use crate::schema::{EBV, EBV_BIN, NAME, TRUE_CLASS};
+use crate::schema::{EBV, EBV_BIN, NAME, OUTLIER, TRUE_CLASS};
 use crate::table::{Table, Writer, fmt_f64};
 
 /// Per source, the class probabilities of its replicas in replica order.
@@ -21,16 +21,21 @@ pub const REPLICA: &str = "replica";
 pub const FOLD: &str = "fold";
 
 /// The table `classify` writes: every row of `table` with `ebv`, `ebv_bin` and the
-/// summary of its replicas (spec 8) appended. Returns the summaries, in table order.
+/// summary of its replicas (spec 8) appended, and the `outlier` score when given
+/// (`outlier::field_scores`). Returns the summaries, in table order.
 pub fn write_classified(
     table: &Table,
     ebv: &[f64],
     binning: &Binning,
     samples: &[Vec<[f64; N_CLASSES]>],
+    outlier: Option<&[f64]>,
     out: Option<&Path>,
 ) -> Result<Vec<Summary>> {
     let mut new_columns = vec![EBV.to_string(), EBV_BIN.to_string()];
     new_columns.extend(summary_columns());
+    if outlier.is_some() {
+        new_columns.push(OUTLIER.to_string());
+    }
     let names: Vec<&str> = new_columns.iter().map(String::as_str).collect();
     let layout = table.header.extended(&names)?;
     let mut w = Writer::create(out)?;
@@ -40,6 +45,9 @@ pub fn write_classified(
         let summary = summarize(&samples[i]);
         let mut values = ebv_cells(ebv[i], binning).to_vec();
         values.extend(summary_cells(&summary));
+        if let Some(score) = outlier {
+            values.push(fmt_f64(score[i]));
+        }
         w.write_row(layout.row(&row.record, &values))?;
         summaries.push(summary);
     }

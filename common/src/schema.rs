@@ -22,5 +22,7 @@ pub const P_INTER: &str = "P_inter";
 /// The E(B-V) of a source's direction and its 25-mmag bin (spec 3.1, 3.6).
 pub const EBV: &str = "ebv";
 pub const EBV_BIN: &str = "ebv_bin";
+/// The outlier score of a classified source (`outlier::field_scores`; issue 12 §3).
+pub const OUTLIER: &str = "outlier";
 /// Marks SMOTE's synthetic rows (1) against the real ones (0).
 pub const SYNTHETIC: &str = "synthetic";

@@ -727,8 +727,9 @@ pub fn merge(paths: &[PathBuf], join: Option<&Path>, out: &MergeOutputs) -> Resu
             let names: Vec<String> = table.rows.iter().map(|r| r.text(id).to_string()).collect();
             let binning = merged.binning()?;
             let (ebv, samples) = merged.classify(&names)?;
-            let summaries =
-                crate::results::write_classified(&table, &ebv, &binning, &samples, out.table)?;
+            let summaries = crate::results::write_classified(
+                &table, &ebv, &binning, &samples, None, out.table,
+            )?;
             let bins = crate::bins::ebv_bins(&ebv, &binning);
             if let Some(path) = out.replicas {
                 crate::results::write_classify_replicas(

@@ -11,6 +11,7 @@ mod formats;
 mod help;
 mod loocv;
 mod make;
+mod outlier;
 mod outputs;
 mod pipeline;
 mod query;
