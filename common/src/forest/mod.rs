@@ -16,6 +16,9 @@
 //!   −w_r·g_r − w_l·g_l, the first best in visit order winning;
 //! * a node is a leaf when it holds fewer than 2 samples, when it is pure, or when no
 //!   feature splits it; the leaf value is its normalised class weights;
+//! * class weights (`class_weight='balanced'|'balanced_subsample'`) multiply every
+//!   sample's bootstrap weight by n / (n_classes · n_c), n_c counted in the training
+//!   set or in the tree's bootstrap; they enter the Gini impurity and the leaf values;
 //! * `predict_proba` = mean over trees of the leaf values;
 //! * importances = mean decrease of impurity, normalised per tree and overall.
 //!
@@ -29,7 +32,7 @@
 //! Speed comes from working on ranks: each feature is sorted once per fit; a node then
 //! sorts packed (rank, weight, class) integer keys of its own samples (the root takes
 //! them in order from the presorted rows), and the class counts of every candidate
-//! split are exact integer running sums.
+//! split are exact integer running sums (class weights multiply them in f64).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -47,6 +50,68 @@ const LEAF: u32 = u32::MAX;
 /// Trees in a forest (spec 7: the authors' `n_estimators=100`).
 pub const DEFAULT_TREES: usize = 100;
 
+/// Class weights of the forest (scikit-learn's `class_weight`, issue 12): a sample of
+/// class c weighs n / (k · n_c) times its bootstrap weight, n_c the samples of class c
+/// and k the classes present, in the whole training set (`Balanced`) or in each
+/// tree's bootstrap sample (`BalancedSubsample`, n = the draws). Equal weights (as
+/// after SMOTE to the majority count, for `Balanced`) change nothing and are skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ClassWeight {
+    /// Every sample weighs its bootstrap weight (the paper's forest).
+    #[default]
+    None,
+    Balanced,
+    BalancedSubsample,
+}
+
+impl ClassWeight {
+    pub const NAMES: [&str; 3] = ["none", "balanced", "balanced_subsample"];
+
+    pub fn parse(name: &str) -> Result<ClassWeight> {
+        match name {
+            "none" => Ok(ClassWeight::None),
+            "balanced" => Ok(ClassWeight::Balanced),
+            "balanced_subsample" => Ok(ClassWeight::BalancedSubsample),
+            _ => Err(Error::invalid(format!(
+                "unknown class weight '{name}' (expected one of {})",
+                Self::NAMES.join(", ")
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassWeight::None => Self::NAMES[0],
+            ClassWeight::Balanced => Self::NAMES[1],
+            ClassWeight::BalancedSubsample => Self::NAMES[2],
+        }
+    }
+}
+
+/// scikit-learn's `compute_class_weight('balanced')` from per-class sample counts:
+/// n / (k · n_c) for the k classes present, 0 for the absent ones (which hold no
+/// sample); empty when the weights of the present classes are all equal (a weighting
+/// that changes nothing).
+fn balanced_weights(counts: &[u64]) -> Vec<f64> {
+    let n: u64 = counts.iter().sum();
+    let k = counts.iter().filter(|&&c| c > 0).count() as f64;
+    let mut present = counts.iter().filter(|&&c| c > 0);
+    let first = present.next();
+    if present.all(|c| Some(c) == first) {
+        return Vec::new();
+    }
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                0.0
+            } else {
+                n as f64 / (k * c as f64)
+            }
+        })
+        .collect()
+}
+
 /// Forest settings (spec 7, 11.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForestParams {
@@ -55,6 +120,8 @@ pub struct ForestParams {
     pub max_features: Option<usize>,
     /// The value a missing feature (NaN) takes, in standardized units (spec 4.8).
     pub missing: f64,
+    /// Class weights (none in the paper).
+    pub class_weight: ClassWeight,
 }
 
 impl Default for ForestParams {
@@ -63,6 +130,7 @@ impl Default for ForestParams {
             n_trees: DEFAULT_TREES,
             max_features: None,
             missing: -100.0,
+            class_weight: ClassWeight::None,
         }
     }
 }
@@ -94,6 +162,8 @@ struct Tree {
     /// Leaf class weights (sums of bootstrap weights), n_classes per leaf: the exact
     /// leaf value in a few bytes where its fractions would take 8 per class.
     weights: Vec<u32>,
+    /// The tree's class weights ([`ClassWeight`]), n_classes; empty: none.
+    class_weight: Vec<f64>,
     /// Leaf class probabilities (weights over their sum), n_classes per leaf;
     /// derived from `weights`, not stored in model files.
     #[serde(skip)]
@@ -108,8 +178,23 @@ fn leaf_weights(counts: &[u64]) -> impl Iterator<Item = u32> + '_ {
     counts.iter().map(|&c| c as u32)
 }
 
-/// Leaf values from leaf class weights: each leaf's weights over their sum.
-fn leaf_values(weights: &[u32], n_classes: usize) -> Vec<f64> {
+/// Leaf values from leaf class weights: each leaf's weights, times the class weights
+/// `class_weight` when there are any, over their sum.
+fn leaf_values(weights: &[u32], n_classes: usize, class_weight: &[f64]) -> Vec<f64> {
+    if !class_weight.is_empty() {
+        return weights
+            .chunks(n_classes)
+            .flat_map(|leaf| {
+                let w: Vec<f64> = leaf
+                    .iter()
+                    .zip(class_weight)
+                    .map(|(&w, k)| k * f64::from(w))
+                    .collect();
+                let total: f64 = w.iter().sum();
+                w.into_iter().map(move |v| v / total)
+            })
+            .collect();
+    }
     weights
         .chunks(n_classes)
         .flat_map(|leaf| {
@@ -117,6 +202,28 @@ fn leaf_values(weights: &[u32], n_classes: usize) -> Vec<f64> {
             leaf.iter().map(move |&w| f64::from(w) / total as f64)
         })
         .collect()
+}
+
+/// Σ_c k_c·n_c and Σ_c (k_c·n_c)² of integer class weights `counts` under class
+/// weights `class_weight`, summed in class order.
+#[inline]
+fn weighted_sums(counts: &[u64], class_weight: &[f64]) -> (f64, f64) {
+    let (mut w, mut sq) = (0.0, 0.0);
+    for (&c, &k) in counts.iter().zip(class_weight) {
+        let v = k * c as f64;
+        w += v;
+        sq += v * v;
+    }
+    (w, sq)
+}
+
+/// scikit-learn's Gini `proxy_impurity_improvement` −w_r·g_r − w_l·g_l in floating
+/// point, for class-weighted nodes.
+#[inline]
+fn weighted_proxy(left: &[u64], right: &[u64], class_weight: &[f64]) -> f64 {
+    let (w_l, sq_l) = weighted_sums(left, class_weight);
+    let (w_r, sq_r) = weighted_sums(right, class_weight);
+    -w_r * (1.0 - sq_r / (w_r * w_r)) - w_l * (1.0 - sq_l / (w_l * w_l))
 }
 
 impl Tree {
@@ -152,7 +259,13 @@ impl Tree {
         if self.importances.len() != n_features {
             return Err("importances do not match the features".to_string());
         }
-        self.values = leaf_values(&self.weights, n_classes);
+        if !(self.class_weight.is_empty()
+            || self.class_weight.len() == n_classes
+                && self.class_weight.iter().all(|k| k.is_finite() && *k >= 0.0))
+        {
+            return Err("class weights do not match the classes".to_string());
+        }
+        self.values = leaf_values(&self.weights, n_classes, &self.class_weight);
         Ok(())
     }
 
@@ -195,7 +308,7 @@ impl Forest {
         params: &ForestParams,
         id: StreamId,
     ) -> Result<Forest> {
-        let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
+        let data = Prepared::new(x, n_features, y, n_classes, params)?;
         let trees = grow_trees(&data, params, id, |builder, rng| builder.build(rng))?;
         Ok(Forest {
             n_features,
@@ -220,7 +333,7 @@ impl Forest {
         id: StreamId,
         queries: &[f64],
     ) -> Result<Vec<Vec<f64>>> {
-        let data = Prepared::new(x, n_features, y, n_classes, params.missing)?;
+        let data = Prepared::new(x, n_features, y, n_classes, params)?;
         if !queries.len().is_multiple_of(n_features) {
             return Err(Error::invalid(format!(
                 "forest: {} query values for rows of {n_features} features",
@@ -353,10 +466,20 @@ struct Prepared {
     /// Bits needed for the largest rank of any feature (radix sort passes).
     rank_bits: u32,
     y: Vec<u8>,
+    class_weight: ClassWeight,
+    /// `ClassWeight::Balanced`'s weights, from the whole training set (empty: none).
+    balanced: Vec<f64>,
 }
 
 impl Prepared {
-    fn new(x: &[f64], n_features: usize, y: &[u8], n_classes: usize, missing: f64) -> Result<Self> {
+    fn new(
+        x: &[f64],
+        n_features: usize,
+        y: &[u8],
+        n_classes: usize,
+        params: &ForestParams,
+    ) -> Result<Self> {
+        let missing = params.missing;
         let n = y.len();
         if n_features == 0 || n == 0 {
             return Err(Error::invalid(
@@ -430,6 +553,14 @@ impl Prepared {
             far,
             rank_bits: usize::BITS - max_rank.leading_zeros(),
             y: y.to_vec(),
+            class_weight: params.class_weight,
+            balanced: if params.class_weight == ClassWeight::Balanced {
+                let mut counts = vec![0u64; n_classes];
+                y.iter().for_each(|&c| counts[c as usize] += 1);
+                balanced_weights(&counts)
+            } else {
+                Vec::new()
+            },
         })
     }
 }
@@ -589,13 +720,14 @@ impl Queries<'_> {
         p
     }
 
-    /// The queries of a range have reached the leaf with these class weights.
-    fn reach_leaf(&mut self, (start, end): (usize, usize), counts: &[u64]) {
+    /// The queries of a range have reached the leaf with these class weights (under
+    /// the tree's `class_weight`).
+    fn reach_leaf(&mut self, (start, end): (usize, usize), counts: &[u64], class_weight: &[f64]) {
         let weights: Vec<u32> = leaf_weights(counts).collect();
         let index = (self.reached.values.len() / self.n_classes) as u32;
         self.reached
             .values
-            .extend(leaf_values(&weights, self.n_classes));
+            .extend(leaf_values(&weights, self.n_classes, class_weight));
         for &row in &self.order[start..end] {
             self.reached.leaf[row as usize] = index;
         }
@@ -609,6 +741,19 @@ struct Split {
     left_rank: u32,
     threshold: f64,
     proxy: Proxy,
+    /// The floating-point proxy of a class-weighted node (unused otherwise).
+    weighted: f64,
+}
+
+impl Split {
+    /// Whether this split beats `other` (scikit-learn: strictly greater proxy).
+    fn beats(&self, other: &Split, weighted: bool) -> bool {
+        if weighted {
+            self.weighted > other.weighted
+        } else {
+            self.proxy.beats(&other.proxy)
+        }
+    }
 }
 
 /// scikit-learn's Gini `proxy_impurity_improvement` −w_r·g_r − w_l·g_l equals
@@ -681,8 +826,10 @@ struct TreeBuilder<'a> {
     right: Vec<u64>,
     nodes: Vec<Node>,
     weights: Vec<u32>,
+    /// This tree's class weights (empty: none), set with its bootstrap.
+    class_weight: Vec<f64>,
     /// Weighted size and impurity of every node, for the importances.
-    node_stats: Vec<(u64, f64)>,
+    node_stats: Vec<(f64, f64)>,
 }
 
 impl<'a> TreeBuilder<'a> {
@@ -703,6 +850,7 @@ impl<'a> TreeBuilder<'a> {
             right: vec![0; c],
             nodes: Vec::new(),
             weights: Vec::new(),
+            class_weight: Vec::new(),
             node_stats: Vec::new(),
         }
     }
@@ -712,9 +860,10 @@ impl<'a> TreeBuilder<'a> {
         self.grow(rng, None);
         let importances = self.importances();
         Tree {
-            values: leaf_values(&self.weights, self.data.n_classes),
+            values: leaf_values(&self.weights, self.data.n_classes, &self.class_weight),
             nodes: self.nodes,
             weights: self.weights,
+            class_weight: self.class_weight,
             importances,
         }
     }
@@ -749,6 +898,17 @@ impl<'a> TreeBuilder<'a> {
         for _ in 0..n {
             self.wc[rng.random_range(0..n)] += 1 << 8;
         }
+        self.class_weight = match data.class_weight {
+            ClassWeight::None => Vec::new(),
+            ClassWeight::Balanced => data.balanced.clone(),
+            ClassWeight::BalancedSubsample => {
+                let mut drawn = vec![0u64; data.n_classes];
+                for &wc in &self.wc {
+                    drawn[(wc & 0xff) as usize] += u64::from(wc >> 8);
+                }
+                balanced_weights(&drawn)
+            }
+        };
         let tree_key: [u8; 32] = rng.random();
         self.samples
             .extend((0..n as u32).filter(|&i| self.wc[i as usize] >> 8 != 0));
@@ -768,8 +928,7 @@ impl<'a> TreeBuilder<'a> {
             self.features.copy_from_slice(&self.feature_states[state..]);
             self.feature_states.truncate(state);
             let id = self.nodes.len();
-            let (w, sq) = self.count(p.start, p.end);
-            let impurity = gini(sq, w);
+            let (w, impurity) = self.count(p.start, p.end);
             if whole {
                 if let Some((parent, is_left)) = p.parent {
                     if is_left {
@@ -788,7 +947,7 @@ impl<'a> TreeBuilder<'a> {
             };
             let Some((split, n_constant)) = split else {
                 match queries.as_deref_mut() {
-                    Some(q) => q.reach_leaf(p.queries, &self.counts),
+                    Some(q) => q.reach_leaf(p.queries, &self.counts, &self.class_weight),
                     None => {
                         let leaf = (self.weights.len() / data.n_classes) as u32;
                         self.weights.extend(leaf_weights(&self.counts));
@@ -843,16 +1002,21 @@ impl<'a> TreeBuilder<'a> {
         &self.data.rank[f * n..(f + 1) * n]
     }
 
-    /// Class weights of a node into `self.counts`; returns (total weight, Σ count²).
-    fn count(&mut self, start: usize, end: usize) -> (u64, u64) {
+    /// Class weights of a node into `self.counts`; returns the node's weighted size
+    /// and Gini impurity (under the tree's class weights when it has any).
+    fn count(&mut self, start: usize, end: usize) -> (f64, f64) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         for &s in &self.samples[start..end] {
             let wc = self.wc[s as usize];
             self.counts[(wc & 0xff) as usize] += u64::from(wc >> 8);
         }
-        let w = self.counts.iter().sum();
+        if !self.class_weight.is_empty() {
+            let (w, sq) = weighted_sums(&self.counts, &self.class_weight);
+            return (w, 1.0 - sq / (w * w));
+        }
+        let w: u64 = self.counts.iter().sum();
         let sq = self.counts.iter().map(|c| c * c).sum();
-        (w, sq)
+        (w as f64, gini(sq, w))
     }
 
     /// scikit-learn's `BestSplitter.node_split`; `self.counts` holds the node's class
@@ -896,7 +1060,8 @@ impl<'a> TreeBuilder<'a> {
                 Some(split) => {
                     f_i -= 1;
                     self.features.swap(f_i, f_j);
-                    if best.as_ref().is_none_or(|b| split.proxy.beats(&b.proxy)) {
+                    let weighted = !self.class_weight.is_empty();
+                    if best.as_ref().is_none_or(|b| split.beats(b, weighted)) {
                         best = Some(split);
                     }
                 }
@@ -959,7 +1124,9 @@ impl<'a> TreeBuilder<'a> {
             left_rank: 0,
             threshold: 0.0,
             proxy: Proxy::NONE,
+            weighted: f64::NEG_INFINITY,
         };
+        let class_weight = &self.class_weight;
         for p in 0..keys.len() - 1 {
             let k = keys[p];
             let c = (k & 0xff) as usize;
@@ -974,6 +1141,14 @@ impl<'a> TreeBuilder<'a> {
             // Split only between values more than 1e-7 apart (scikit-learn's
             // FEATURE_THRESHOLD); `far` settles it without the values in nearly all cases.
             if r_next == r || (!far[r_next] && values[r_next] <= values[r] + FEATURE_THRESHOLD) {
+                continue;
+            }
+            if !class_weight.is_empty() {
+                let proxy = weighted_proxy(left, right, class_weight);
+                if proxy > best.weighted {
+                    best.weighted = proxy;
+                    best.left_rank = r as u32;
+                }
                 continue;
             }
             let proxy = Proxy::new(sq_l, w_l, sq_r, w_r);
@@ -1020,9 +1195,9 @@ impl<'a> TreeBuilder<'a> {
             }
             let (wl, il) = self.node_stats[node.left as usize];
             let (wr, ir) = self.node_stats[node.right as usize];
-            imp[node.feature as usize] += w as f64 * impurity - wl as f64 * il - wr as f64 * ir;
+            imp[node.feature as usize] += w * impurity - wl * il - wr * ir;
         }
-        let root = self.node_stats[0].0 as f64;
+        let root = self.node_stats[0].0;
         imp.iter_mut().for_each(|v| *v /= root);
         let total: f64 = imp.iter().sum();
         if total > 0.0 {

@@ -23,8 +23,9 @@ pub struct Model {
 
 /// Identifies a model file and its layout version.
 pub const MODEL_FORMAT: &str = "muwclass-rforest";
-/// Version 2: leaves hold class weights (version 1 held their fractions).
-pub const MODEL_VERSION: u32 = 2;
+/// Version 3: the forest's class weights (`ClassWeight`) in its parameters and trees;
+/// version 2 had none, version 1 held leaf fractions instead of class weights.
+pub const MODEL_VERSION: u32 = 3;
 /// The first bytes of a postcard model file.
 pub(super) const MAGIC: &[u8; 8] = b"MUWRF\x00\x00\x01";
 
