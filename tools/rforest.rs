@@ -15,6 +15,8 @@ Example (train on one replica of the training set, classify the HESS sources):
   mcsample --seed 1 common/data/td_2941.csv | features > td_f.csv
   standardize --fit td_f.csv td_f.csv | smote --seed 1 \
     | rforest train --seed 1 --trees 20 --importances imp.csv -o m.rf
+  standardize --fit td_f.csv td_f.csv \
+    | rforest train --seed 1 --trees 20 --class-weight balanced -o m-weighted.rf
   mcsample --seed 1 examples/hess/hess_fields.csv | features | standardize --fit td_f.csv \
     | rforest predict --model m.rf -o hess_p.csv"#;
 
@@ -39,6 +41,8 @@ enum Cmd {
         /// Candidate features per split (default: floor(sqrt(number of features))).
         #[arg(long)]
         max_features: Option<usize>,
+        #[command(flatten)]
+        class_weight: cli::ClassWeights,
         #[command(flatten)]
         stream: cli::Stream,
         #[command(flatten)]
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Cmd::Train {
             trees,
             max_features,
+            class_weight,
             stream,
             features,
             class_column,
@@ -84,6 +89,7 @@ fn main() -> ExitCode {
             let params = ForestParams {
                 n_trees: trees.trees,
                 max_features,
+                class_weight: class_weight.class_weight.unwrap_or_default(),
                 ..ForestParams::default()
             };
             let id = stream.id();

@@ -60,6 +60,14 @@ impl Profile {
         }
     }
 
+    /// The forest's class weights of the profile.
+    pub fn class_weight(self) -> crate::forest::ClassWeight {
+        match self {
+            Profile::Paper => crate::forest::ClassWeight::None,
+            Profile::Improved => IMPROVED_CLASS_WEIGHT,
+        }
+    }
+
     /// The physical-oversampling fraction of the profile (0: none).
     pub fn oversample_fraction(self) -> f64 {
         match self {
@@ -72,6 +80,7 @@ impl Profile {
 /// The `improved` profile's choices, from the ablation in the README.
 const IMPROVED_FEATURES: FeatureSet = FeatureSet::Astrometry;
 const IMPROVED_OVERSAMPLE_FRACTION: f64 = 0.0;
+const IMPROVED_CLASS_WEIGHT: crate::forest::ClassWeight = crate::forest::ClassWeight::None;
 
 /// Physical oversampling: classes grown by reddened copies of their members to
 /// `fraction` of the largest class; SMOTE balances the rest.

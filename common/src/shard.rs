@@ -109,6 +109,10 @@ pub fn run_options(
     if opts.features != crate::features::FeatureSet::Paper {
         options.push(("features".into(), opts.features.name().to_string()));
     }
+    if opts.forest.class_weight != crate::forest::ClassWeight::None {
+        let name = opts.forest.class_weight.name();
+        options.push(("class_weight".into(), name.to_string()));
+    }
     if let Some(po) = &opts.oversample {
         options.push(("oversample".into(), crate::table::fmt_f64(po.fraction)));
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use common::absorption::Absorption;
 use common::features::FeatureSet;
-use common::forest::{DEFAULT_TREES, ForestParams};
+use common::forest::{ClassWeight, DEFAULT_TREES, ForestParams};
 use common::mc::{DEFAULT_ERROR_SCALE, McOptions};
 use common::oversample::AbsorptionGrid;
 use common::replica::{Oversampling, Profile, ReplicaOptions};
@@ -115,6 +115,21 @@ pub struct Trees {
     /// Trees in each forest (spec 7).
     #[arg(long, default_value_t = DEFAULT_TREES, value_parser = at_least_one, allow_negative_numbers = true)]
     pub trees: usize,
+}
+
+/// The forest's class weights.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct ClassWeights {
+    /// Class weights of the forest, as scikit-learn's `class_weight`: none (the
+    /// paper's), balanced (a sample of class c weighs n / (classes x n_c), counted in
+    /// the training set; equal after SMOTE to the majority) or balanced_subsample
+    /// (counted in each tree's bootstrap).
+    #[arg(long, value_name = "WEIGHTS", value_parser = class_weight)]
+    pub class_weight: Option<ClassWeight>,
+}
+
+fn class_weight(name: &str) -> Result<ClassWeight, String> {
+    ClassWeight::parse(name).map_err(|e| e.to_string())
 }
 
 /// SMOTE's neighbours.
@@ -297,6 +312,11 @@ impl Replicas {
             k: self.k.k,
             forest: ForestParams {
                 n_trees: self.trees.trees,
+                class_weight: self
+                    .method
+                    .class_weight
+                    .class_weight
+                    .unwrap_or(profile.class_weight()),
                 ..ForestParams::default()
             },
             features: self.method.feature_set.unwrap_or(profile.features()),
@@ -323,6 +343,8 @@ pub struct Method {
     /// (0: none).
     #[arg(long, value_name = "FRACTION", value_parser = fraction)]
     pub oversample: Option<f64>,
+    #[command(flatten)]
+    pub class_weight: ClassWeights,
 }
 
 fn profile(name: &str) -> Result<Profile, String> {
