@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use common::forest::MODEL_VERSION;
+
 use crate::smote::{TD_FEATURES, run_threads, td_path};
 use crate::util::{Csv, run, run_ok, scratch};
 
@@ -239,10 +241,11 @@ fn foreign_models_and_missing_features_are_clear_errors() {
         ],
         None,
     );
-    let text =
-        std::fs::read_to_string(&json)
-            .unwrap()
-            .replacen("\"version\":2", "\"version\":7", 1);
+    let text = std::fs::read_to_string(&json).unwrap().replacen(
+        &format!("\"version\":{MODEL_VERSION}"),
+        "\"version\":7",
+        1,
+    );
     let old = write(&tmp("old.json"), text.as_bytes());
     let out = run("rforest", &["predict", "--model", &old, &td], None);
     assert_eq!(out.status, 2);
