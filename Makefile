@@ -28,6 +28,7 @@
 #
 # Options (empty: the tools' default, the paper's):
 #   FIELD=ngc3532|ic2395|3fgl_j1306  MC=100 (replicas)  SEED=1  TREES=  K=  ERROR_SCALE=
+#   CLASS_WEIGHT= (balanced|balanced_subsample: the forest's class weights, both paths)
 #   BIN_WIDTH= (E(B-V) bin width, mag) or BIN_OPTS= (e.g. "--bin-rel 0.02")
 #   CT_CUT= (summary, page, regions, metrics, confusion matrices)
 #   TRAINING_SET=common/data/td_2941.csv (any table in its columns)  CLASS_COLUMN=
@@ -57,6 +58,7 @@ EXAMPLES ?= examples
 MC    ?= 100
 SEED  ?= 1
 TREES ?=
+CLASS_WEIGHT ?=
 K     ?=
 ERROR_SCALE ?=
 BIN_WIDTH ?=
@@ -106,9 +108,10 @@ F := $(WORK)/$(FIELD)
 # An option given a value: its flag; left empty: nothing, the tool's default.
 flag = $(if $($(1)),--$(2) $($(1)))
 REPLICA_OPTS := --seed $(SEED) $(call flag,ERROR_SCALE,error-scale)
-FOREST_OPTS  := $(call flag,TREES,trees)
+FOREST_OPTS  := $(call flag,TREES,trees) $(call flag,CLASS_WEIGHT,class-weight)
 SMOTE_OPTS   := $(call flag,K,k)
-FUSED_OPTS   := $(REPLICA_OPTS) $(call flag,TREES,trees) $(call flag,K,k) $(call flag,PROFILE,profile)
+FUSED_OPTS   := $(REPLICA_OPTS) $(call flag,TREES,trees) $(call flag,K,k) $(call flag,PROFILE,profile) \
+                $(call flag,CLASS_WEIGHT,class-weight)
 # The training set and its class column (every tool that uses one).
 TD_OPTS      := --training-set $(TRAINING_SET) $(call flag,CLASS_COLUMN,class-column)
 # E(B-V) binning: BIN_WIDTH, or any binning flags of the tools (BIN_OPTS="--bin-rel 0.02").
@@ -213,7 +216,7 @@ $(F)/b%/td.csv: $(F)/bins.mk $(TRAINING_SET) $(call uses,REDDEN) $(call options,
 # nested make.
 REPLICA_STEP := MCSAMPLE FEATURES STANDARDIZE SMOTE RFOREST
 REPLICA_DEPS := $(call uses,$(REPLICA_STEP)) \
-  $(call options,$(F)/.replica.opts,$(REPLICA_STEP) SEED ERROR_SCALE K TREES)
+  $(call options,$(F)/.replica.opts,$(REPLICA_STEP) SEED ERROR_SCALE K TREES CLASS_WEIGHT)
 define replica_rule
 $(F)/b$(1)/r%.csv: $(F)/b$(1)/td.csv $(F)/bins.csv $(REPLICA_DEPS)
 	$(MCSAMPLE) $(REPLICA_OPTS) --bin $(1) --replica $$* $(F)/b$(1)/td.csv | $(FEATURES) > $$@.td
@@ -248,7 +251,7 @@ field: $(F)/classified.csv $(F)/classified.html $(F)/classified.reg $(call uses,
 
 # --- Fused path: all bins and replicas in one process --------------------------------
 
-FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE PROFILE BIN_WIDTH BIN_OPTS TRAINING_SET CLASS_COLUMN
+FUSED := CLASSIFY MC SEED TREES K ERROR_SCALE PROFILE CLASS_WEIGHT BIN_WIDTH BIN_OPTS TRAINING_SET CLASS_COLUMN
 
 $(F)/classified-fused.csv: $(F)/mw.csv $(TRAINING_SET) $(call uses,CLASSIFY) $(call options,$(F)/.fused.opts,$(FUSED))
 	$(CLASSIFY) --mc $(MC) $(FUSED_OPTS) $(BIN_OPTS) $(TD_OPTS) --quiet -o $@ $<
@@ -281,7 +284,7 @@ FIG := $(WORK)/figures
 
 # The left-out sources' probabilities and every replica's (for the replica figure).
 $(TD)/loocv.csv: $(TRAINING_SET) $(call uses,LOOCV) \
-  $(call options,$(TD)/.loocv.opts,LOOCV LOOCV_MC LOOCV_LIMIT SEED TREES K ERROR_SCALE PROFILE TRAINING_SET CLASS_COLUMN)
+  $(call options,$(TD)/.loocv.opts,LOOCV LOOCV_MC LOOCV_LIMIT SEED TREES K ERROR_SCALE PROFILE CLASS_WEIGHT TRAINING_SET CLASS_COLUMN)
 	@mkdir -p $(@D)
 	$(LOOCV) --mc $(LOOCV_MC) $(FUSED_OPTS) $(if $(LOOCV_LIMIT),--limit $(LOOCV_LIMIT)) \
 	  $(TD_OPTS) --replicas-out $(TD)/loocv-replicas.csv -o $@
@@ -296,7 +299,7 @@ loocv: $(TD)/metrics.json
 # Feature importances of one replica's forest with a random feature added: the
 # baseline an informative feature must beat (paper Fig. 4): the 29 features and `random`.
 $(TD)/importances.csv: $(TRAINING_SET) $(call uses,$(REPLICA_STEP)) \
-  $(call options,$(TD)/.importances.opts,$(REPLICA_STEP) SEED ERROR_SCALE K TREES TRAINING_SET)
+  $(call options,$(TD)/.importances.opts,$(REPLICA_STEP) SEED ERROR_SCALE K TREES CLASS_WEIGHT TRAINING_SET)
 	@mkdir -p $(@D)
 	$(MCSAMPLE) $(REPLICA_OPTS) --replica 0 $< | $(FEATURES) --random-feature --seed $(SEED) > $@.features
 	cols=$$($(FEATURES) --list --random-feature | paste -sd,); \

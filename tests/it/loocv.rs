@@ -27,11 +27,21 @@ fn profiles_and_method_options() {
         &["--feature-set", "astrometry"][..],
         &["--oversample", "0.5"][..],
         &["--profile", "improved"][..],
+        &["--class-weight", "balanced_subsample"][..],
     ] {
         let other = run_ok("loocv", &[QUICK, opt].concat(), None);
         assert_ne!(base, other, "{opt:?}");
         assert_eq!(Csv::parse(&other).rows.len(), 24);
     }
+    // After SMOTE to the majority every class is as large: 'balanced' weighs all alike.
+    assert_eq!(
+        base,
+        run_ok(
+            "loocv",
+            &[QUICK, &["--class-weight", "balanced"]].concat(),
+            None
+        )
+    );
     let out = run("loocv", &[QUICK, &["--oversample", "1.5"]].concat(), None);
     assert_eq!(out.status, 2);
     assert!(
