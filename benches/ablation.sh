@@ -22,6 +22,7 @@ CONFIGS=(
   "oversample-0.5|--profile paper --oversample 0.5"
   "oversample-1|--profile paper --oversample 1"
   "astrometry+oversample-0.5|--profile paper --feature-set astrometry --oversample 0.5"
+  "class-weight-bs|--profile paper --class-weight balanced_subsample"
   "improved|--profile improved"
 )
 run() {
