@@ -33,7 +33,9 @@ use std::path::Path;
 use std::sync::mpsc;
 
 use crate::error::{Error, Result};
-use crate::table::{Header, Reader, Writer, parse_flag, parse_num};
+use crate::table::{
+    Batched, ByteRow, Header, Reader, Writer, read_batches, spawn_scoped, spool_file,
+};
 
 /// Off-axis angle above which a detection is dropped, arcmin (spec 1.4 bit 2, 11.2).
 pub const THETA_MAX: f64 = 10.0;
@@ -430,57 +432,6 @@ pub struct Summary {
     pub removed_by_bit: [u64; 6],
 }
 
-/// A data row as read (a reused byte record), by column index, with the parsing
-/// rules and messages of [`crate::table::Row`]. Only the cells read are checked.
-struct Cells<'a> {
-    record: &'a csv::ByteRecord,
-    header: &'a Header,
-}
-
-impl<'a> Cells<'a> {
-    fn line(&self) -> u64 {
-        self.record.position().map_or(0, |p| p.line())
-    }
-
-    fn error(&self, col: usize, msg: impl Into<String>) -> Error {
-        Error::input(self.header.at(Some(self.line()), Some(col)), msg)
-    }
-
-    /// The cell trimmed of padding, as bytes.
-    fn bytes(&self, col: usize) -> &'a [u8] {
-        self.record.get(col).unwrap_or(b"").trim_ascii()
-    }
-
-    fn text(&self, col: usize) -> Result<&'a str> {
-        std::str::from_utf8(self.bytes(col)).map_err(|_| self.error(col, "invalid UTF-8"))
-    }
-
-    fn num(&self, col: usize) -> Result<Option<f64>> {
-        parse_num(self.text(col)?).map_err(|m| self.error(col, m))
-    }
-
-    fn flag(&self, col: usize) -> Result<Option<bool>> {
-        parse_flag(self.text(col)?).map_err(|m| self.error(col, m))
-    }
-
-    /// An integer; `12.0` is accepted as 12 (pandas writes integer columns with
-    /// missing values as floats).
-    fn int(&self, col: usize) -> Result<Option<i64>> {
-        let b = self.bytes(col);
-        if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
-            return Ok(Some(
-                b.iter()
-                    .fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0')),
-            ));
-        }
-        match self.num(col)? {
-            None => Ok(None),
-            Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
-            Some(_) => Err(self.error(col, format!("not an integer: '{}'", self.text(col)?))),
-        }
-    }
-}
-
 /// The columns fechner reads, located once in the header.
 struct Columns {
     name: usize,
@@ -558,7 +509,7 @@ impl Columns {
         })
     }
 
-    fn name<'a>(&self, row: &'a Cells<'a>) -> Result<&'a str> {
+    fn name<'a>(&self, row: &'a ByteRow<'a>) -> Result<&'a str> {
         let n = row.text(self.name)?;
         if n.is_empty() {
             return Err(row.error(self.name, "missing source name"));
@@ -568,21 +519,16 @@ impl Columns {
 
     /// A 64-bit key of the source name (FNV-1a of the trimmed bytes, as
     /// [`crate::rng::source_key`]).
-    fn name_key(&self, row: &Cells) -> Result<u64> {
+    fn name_key(&self, row: &ByteRow) -> Result<u64> {
         let n = row.bytes(self.name);
         if n.is_empty() {
             return Err(row.error(self.name, "missing source name"));
         }
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in n {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        Ok(h)
+        Ok(crate::rng::fnv1a(n))
     }
 
     /// The (obsid, region_id, obi) triple of a detection.
-    fn triple(&self, row: &Cells) -> Result<u128> {
+    fn triple(&self, row: &ByteRow) -> Result<u128> {
         let part = |col: usize| -> Result<u128> {
             let v = row
                 .int(col)?
@@ -595,7 +541,7 @@ impl Columns {
     }
 
     /// The grouping key of a detection: its `usrid` (as given), or its name.
-    fn group(&self, row: &Cells) -> Result<(u64, Option<i64>)> {
+    fn group(&self, row: &ByteRow) -> Result<(u64, Option<i64>)> {
         match self.usrid {
             Some(col) => {
                 let id = row
@@ -607,11 +553,11 @@ impl Columns {
         }
     }
 
-    fn flag(&self, row: &Cells, col: usize) -> Result<bool> {
+    fn flag(&self, row: &ByteRow, col: usize) -> Result<bool> {
         Ok(row.flag(col)?.unwrap_or(false))
     }
 
-    fn master(&self, row: &Cells) -> Result<Master> {
+    fn master(&self, row: &ByteRow) -> Result<Master> {
         let angle = |col: usize, hours: bool| -> Result<f64> {
             let text = row.text(col)?;
             if text.is_empty() {
@@ -639,7 +585,7 @@ impl Columns {
 
     /// The detection's values and its filter code without the shared bit. Every
     /// cell is checked, also in detections that the filters drop.
-    fn detection(&self, row: &Cells) -> Result<(Detection, u32)> {
+    fn detection(&self, row: &ByteRow) -> Result<(Detection, u32)> {
         let mut bands = [None; 3];
         for (slot, [m, l, u]) in bands.iter_mut().zip(self.flux) {
             let (mode, lolim, hilim) = (row.num(m)?, row.num(l)?, row.num(u)?);
@@ -691,29 +637,6 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-/// An unlinked temporary file: it disappears with the process.
-fn spool_file() -> Result<File> {
-    let dir = std::env::temp_dir();
-    let name = "fechner spool";
-    for attempt in 0..100u32 {
-        let path = dir.join(format!(".fechner-{}-{attempt}.spool", std::process::id()));
-        match File::options()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(f) => {
-                let _ = std::fs::remove_file(&path);
-                return Ok(f);
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(name, e)),
-        }
-    }
-    Err(Error::file(name, "cannot create a temporary file"))
-}
-
 /// What pass 1 learns from the keys of every detection.
 struct Keys {
     /// (obsid, region_id, obi) triples seen with more than one distinct name.
@@ -730,12 +653,12 @@ struct Keys {
 /// hash; a collision (probability ~2^-64 per pair at the same triple) would hide
 /// one shared detection.
 fn scan_keys(
-    rx: mpsc::Receiver<Result<Msg<()>>>,
+    rx: mpsc::Receiver<Result<Batched<()>>>,
     recycle: mpsc::Sender<Vec<csv::ByteRecord>>,
     opts: &Options,
 ) -> Result<(std::sync::Arc<Header>, Columns, Keys)> {
     let header = match rx.recv() {
-        Ok(Ok(Msg::Header(h))) => h,
+        Ok(Ok(Batched::Header(h))) => h,
         Ok(Err(e)) => return Err(e),
         _ => return Err(Error::invalid("the reader thread ended before the header")),
     };
@@ -746,9 +669,11 @@ fn scan_keys(
     let mut contiguous = true;
     let mut rows = 0u64;
     for msg in rx {
-        let Msg::Batch(batch) = msg? else { continue };
+        let Batched::Batch(batch) = msg? else {
+            continue;
+        };
         for record in &batch.records[..batch.parsed.len()] {
-            let row = Cells {
+            let row = ByteRow {
                 record,
                 header: &header,
             };
@@ -927,7 +852,11 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
             .is_file(),
         None => false,
     };
-    let mut spool = if regular { None } else { Some(spool_file()?) };
+    let mut spool = if regular {
+        None
+    } else {
+        Some(spool_file("fechner spool")?)
+    };
     let tee_copy = match &spool {
         Some(f) => Some(f.try_clone().map_err(|e| Error::io("fechner spool", e))?),
         None => None,
@@ -935,7 +864,7 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
     // Pass 1 in two threads: a reader that tokenizes the rows (and spools), and this
     // thread, which collects the keys.
     let (header, cols, keys) = std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Result<Msg<()>>>(4);
+        let (tx, rx) = mpsc::sync_channel::<Result<Batched<()>>>(4);
         let (recycle_tx, recycle_rx) = mpsc::channel();
         let open = move || match (tee_copy, path) {
             (Some(spool), None) => {
@@ -956,8 +885,8 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
             }
             (None, _) => Reader::open(path),
         };
-        spawn_reader(scope, move || {
-            read_batches(open, |_| Ok(()), tx, recycle_rx)
+        spawn_scoped(scope, "fechner-read", move || {
+            read_batches(open, |_| Ok(|_: &ByteRow| Ok(())), tx, recycle_rx)
         })?;
         scan_keys(rx, recycle_tx, opts)
     })?;
@@ -984,7 +913,7 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
     // detections, and this thread, which groups, averages and writes. Batches keep
     // the row order, so the first error in row order is the one reported.
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Result<Msg<Parsed>>>(4);
+        let (tx, rx) = mpsc::sync_channel::<Result<Batched<Parsed>>>(4);
         let (recycle_tx, recycle_rx) = mpsc::channel();
         let (cols, shared) = (&cols, &keys.shared);
         let name = header.file().to_string();
@@ -994,7 +923,7 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
                 Box::new(io::BufReader::with_capacity(1 << 16, source)),
             )
         };
-        let parse = move |row: &Cells| -> Result<Parsed> {
+        let parse = move |row: &ByteRow| -> Result<Parsed> {
             let (key, usrid) = cols.group(row)?;
             let (det, mut code) = cols.detection(row)?;
             if shared.contains(&cols.triple(row)?) {
@@ -1007,7 +936,9 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
                 code,
             })
         };
-        spawn_reader(scope, move || read_batches(open, parse, tx, recycle_rx))?;
+        spawn_scoped(scope, "fechner-read", move || {
+            read_batches(open, |_| Ok(parse), tx, recycle_rx)
+        })?;
         collect_sources(rx, recycle_tx, &header, cols, keys.contiguous, opts, out)
     })
     .and_then(|summary| {
@@ -1025,17 +956,6 @@ pub fn run(input: Option<&Path>, opts: &Options, out: &mut Writer) -> Result<Sum
     })
 }
 
-fn spawn_reader<'scope, 'env>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    f: impl FnOnce() + Send + 'scope,
-) -> Result<()> {
-    std::thread::Builder::new()
-        .name("fechner-read".into())
-        .spawn_scoped(scope, f)
-        .map(|_| ())
-        .map_err(|e| Error::io("fechner thread", e))
-}
-
 /// A std hasher is DoS-resistant but slow; these keys are ids and 64-bit name
 /// hashes of local files, so a multiplicative mix suffices.
 #[derive(Default, Clone, Copy)]
@@ -1047,9 +967,7 @@ impl std::hash::Hasher for FastHasher {
         x ^ (x >> 29)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.write_u64(crate::rng::fnv1a(bytes));
     }
     fn write_u64(&mut self, v: u64) {
         self.0 = (self.0.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -1062,21 +980,6 @@ impl std::hash::Hasher for FastHasher {
 
 type FastHash = std::hash::BuildHasherDefault<FastHasher>;
 
-/// What a reader thread sends: the header first, then batches of rows.
-enum Msg<P> {
-    Header(std::sync::Arc<Header>),
-    Batch(Batch<P>),
-}
-
-/// Rows read per batch by a reader thread.
-const BATCH: usize = 1024;
-
-/// Rows and what the reader thread parsed from each (`parsed.len()` rows are valid).
-struct Batch<P> {
-    records: Vec<csv::ByteRecord>,
-    parsed: Vec<P>,
-}
-
 /// What the reader thread of pass 2 gets from one row.
 struct Parsed {
     key: u64,
@@ -1085,71 +988,9 @@ struct Parsed {
     code: u32,
 }
 
-/// A reader thread: opens the input, sends its header, then batches of rows with
-/// `parse` of each. An error ends the batches (after the rows before it), so the
-/// receiver sees errors in row order.
-fn read_batches<P>(
-    open: impl FnOnce() -> Result<Reader>,
-    parse: impl Fn(&Cells) -> Result<P>,
-    tx: mpsc::SyncSender<Result<Msg<P>>>,
-    recycle: mpsc::Receiver<Vec<csv::ByteRecord>>,
-) {
-    let mut reader = match open() {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.send(Err(e));
-            return;
-        }
-    };
-    if tx
-        .send(Ok(Msg::Header(std::sync::Arc::clone(reader.header()))))
-        .is_err()
-    {
-        return;
-    }
-    loop {
-        let mut records = recycle.try_recv().unwrap_or_default();
-        records.resize_with(BATCH, csv::ByteRecord::new);
-        let mut parsed = Vec::with_capacity(BATCH);
-        let mut error = None;
-        for record in records.iter_mut() {
-            match reader.read_byte_record(record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-            let row = Cells {
-                record,
-                header: reader.header(),
-            };
-            match parse(&row) {
-                Ok(p) => parsed.push(p),
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        let done = parsed.len() < BATCH;
-        if !parsed.is_empty() && tx.send(Ok(Msg::Batch(Batch { records, parsed }))).is_err() {
-            return;
-        }
-        if let Some(e) = error {
-            let _ = tx.send(Err(e));
-            return;
-        }
-        if done {
-            return;
-        }
-    }
-}
-
 /// Main thread of pass 2: groups the detections by source, averages and writes.
 fn collect_sources(
-    rx: mpsc::Receiver<Result<Msg<Parsed>>>,
+    rx: mpsc::Receiver<Result<Batched<Parsed>>>,
     recycle: mpsc::Sender<Vec<csv::ByteRecord>>,
     header: &Header,
     cols: &Columns,
@@ -1166,9 +1007,11 @@ fn collect_sources(
     let mut next_usrid = 0i64;
     let mut line = OutRow::default();
     for msg in rx {
-        let Msg::Batch(batch) = msg? else { continue };
+        let Batched::Batch(batch) = msg? else {
+            continue;
+        };
         for (record, p) in batch.records.iter().zip(&batch.parsed) {
-            let row = Cells { record, header };
+            let row = ByteRow { record, header };
             let (key, code) = (p.key, p.code);
             summary.detections += 1;
             for (bit, n) in summary.removed_by_bit.iter_mut().enumerate() {
@@ -1234,7 +1077,7 @@ fn collect_sources(
 
 /// A source starting at `row`, whose master columns it takes (final if the row is
 /// kept, else until the first kept row).
-fn new_group(cols: &Columns, row: &Cells, usrid: i64, kept: bool) -> Result<Group> {
+fn new_group(cols: &Columns, row: &ByteRow, usrid: i64, kept: bool) -> Result<Group> {
     Ok(Group {
         usrid,
         master: cols.master(row)?,

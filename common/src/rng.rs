@@ -84,8 +84,13 @@ impl StreamId {
 /// A stable 64-bit key of a source name (FNV-1a), so that a source gets the same
 /// Monte-Carlo deviates whichever table, bin or process it is sampled in.
 pub fn source_key(name: &str) -> u64 {
+    fnv1a(name.trim().as_bytes())
+}
+
+/// FNV-1a, 64 bits: the project's one string hash (source keys, fechner's name keys).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.trim().bytes() {
+    for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -115,5 +120,9 @@ mod tests {
             source_key("2CXO J110507.4-585105")
         );
         assert_ne!(source_key("a"), source_key("b"));
+        // the published FNV-1a 64 test vectors
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

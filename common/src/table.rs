@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use crate::error::{Error, Location, Result};
 
@@ -221,11 +221,72 @@ impl Row {
     /// An integer; `None` when empty. `12.0` is accepted as 12 (pandas writes
     /// integer columns with missing values as floats).
     pub fn int(&self, col: usize) -> Result<Option<i64>> {
-        match self.num(col)? {
-            None => Ok(None),
-            Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
-            Some(_) => Err(self.error(col, format!("not an integer: '{}'", self.text(col)))),
-        }
+        parse_int(self.text(col).as_bytes()).map_err(|msg| self.error(col, msg))
+    }
+}
+
+/// A data row read into a reused byte record ([`Reader::read_byte_record`]), with the
+/// parsing rules and messages of [`Row`]: for tools that stream millions of rows.
+/// Only the cells read are checked (UTF-8 included).
+pub struct ByteRow<'a> {
+    pub record: &'a csv::ByteRecord,
+    pub header: &'a Header,
+}
+
+impl<'a> ByteRow<'a> {
+    pub fn new(record: &'a csv::ByteRecord, header: &'a Header) -> Self {
+        ByteRow { record, header }
+    }
+
+    pub fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    pub fn error(&self, col: usize, msg: impl Into<String>) -> Error {
+        Error::input(self.header.at(Some(self.line()), Some(col)), msg)
+    }
+
+    /// The cell trimmed of padding, as bytes.
+    pub fn bytes(&self, col: usize) -> &'a [u8] {
+        self.record.get(col).unwrap_or(b"").trim_ascii()
+    }
+
+    /// The cell trimmed of padding; invalid UTF-8 is an error.
+    pub fn text(&self, col: usize) -> Result<&'a str> {
+        std::str::from_utf8(self.bytes(col)).map_err(|_| self.error(col, "invalid UTF-8"))
+    }
+
+    /// As [`Row::num`].
+    pub fn num(&self, col: usize) -> Result<Option<f64>> {
+        parse_num(self.text(col)?).map_err(|m| self.error(col, m))
+    }
+
+    /// As [`Row::flag`].
+    pub fn flag(&self, col: usize) -> Result<Option<bool>> {
+        parse_flag(self.text(col)?).map_err(|m| self.error(col, m))
+    }
+
+    /// As [`Row::int`].
+    pub fn int(&self, col: usize) -> Result<Option<i64>> {
+        parse_int(self.bytes(col)).map_err(|m| self.error(col, m))
+    }
+}
+
+/// Parses a trimmed cell as an integer; `None` when empty. `12.0` is accepted as 12
+/// (pandas writes integer columns with missing values as floats).
+pub fn parse_int(cell: &[u8]) -> std::result::Result<Option<i64>, String> {
+    // Plain digits, the common case, without a float parse.
+    if !cell.is_empty() && cell.len() <= 18 && cell.iter().all(u8::is_ascii_digit) {
+        return Ok(Some(
+            cell.iter()
+                .fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0')),
+        ));
+    }
+    let text = std::str::from_utf8(cell).map_err(|_| "invalid UTF-8".to_string())?;
+    match parse_num(text)? {
+        None => Ok(None),
+        Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
+        Some(_) => Err(format!("not an integer: '{text}'")),
     }
 }
 
@@ -323,6 +384,8 @@ fn drop_cr_before_lf(b: &mut [u8]) -> usize {
     w + len - r
 }
 
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// The one opening function of every input table: the CSV text of `source`, whose
 /// format is told from its first bytes (see [`formats`]): CSV as it is (CR LF line
 /// ends made LF), a VOTable or FITS binary table decoded into CSV as it is read.
@@ -337,6 +400,11 @@ pub fn open_csv(name: &str, source: Box<dyn Read>) -> Result<Box<dyn Read>> {
     let format = formats::sniff(&head);
     Ok(match format {
         Format::Csv => {
+            // A UTF-8 byte order mark (spreadsheet exports) is not part of the first name.
+            let head = match head.strip_prefix(UTF8_BOM) {
+                Some(rest) => rest.to_vec(),
+                None => head,
+            };
             let crlf = memchr::memchr(b'\n', &head).is_some_and(|i| i > 0 && head[i - 1] == b'\r');
             let source = io::Cursor::new(head).chain(source);
             if crlf {
@@ -467,6 +535,128 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_row().transpose()
     }
+}
+
+/// What a reader thread ([`read_batches`]) sends: the header first, then batches.
+pub enum Batched<P> {
+    Header(Arc<Header>),
+    Batch(Batch<P>),
+}
+
+/// Rows read per batch by [`read_batches`].
+pub const BATCH: usize = 1024;
+
+/// Rows and what the reader thread parsed from each (`parsed.len()` rows are valid).
+pub struct Batch<P> {
+    pub records: Vec<csv::ByteRecord>,
+    pub parsed: Vec<P>,
+}
+
+/// The body of a reader thread, for tools that stream millions of rows: opens the
+/// input (in the thread), sends its header, makes the row parser from it, then sends
+/// batches of rows in order, each with the parse of every row. Record buffers come
+/// back through `recycle`. An error ends the batches after the rows before it, so the
+/// receiver sees the first error in row order.
+pub fn read_batches<P, F: Fn(&ByteRow) -> Result<P>>(
+    open: impl FnOnce() -> Result<Reader>,
+    parser: impl FnOnce(&Header) -> Result<F>,
+    tx: mpsc::SyncSender<Result<Batched<P>>>,
+    recycle: mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    let mut reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    if tx
+        .send(Ok(Batched::Header(Arc::clone(reader.header()))))
+        .is_err()
+    {
+        return;
+    }
+    let parse = match parser(reader.header()) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = tx.send(Err(e));
+            return;
+        }
+    };
+    loop {
+        let mut records = recycle.try_recv().unwrap_or_default();
+        records.resize_with(BATCH, csv::ByteRecord::new);
+        let mut parsed = Vec::with_capacity(BATCH);
+        let mut error = None;
+        for record in records.iter_mut() {
+            match reader.read_byte_record(record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+            match parse(&ByteRow::new(record, reader.header())) {
+                Ok(p) => parsed.push(p),
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let done = parsed.len() < BATCH;
+        if !parsed.is_empty()
+            && tx
+                .send(Ok(Batched::Batch(Batch { records, parsed })))
+                .is_err()
+        {
+            return;
+        }
+        if let Some(e) = error {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+/// Starts a named thread in `scope` (a reader thread of [`read_batches`]).
+pub fn spawn_scoped<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    name: &str,
+    f: impl FnOnce() + Send + 'scope,
+) -> Result<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn_scoped(scope, f)
+        .map(|_| ())
+        .map_err(|e| Error::io(name, e))
+}
+
+/// An unlinked temporary file in the system's temporary directory (`TMPDIR`): it
+/// disappears with the process, however the process ends. `what` names it in messages.
+pub fn spool_file(what: &str) -> Result<File> {
+    let dir = std::env::temp_dir();
+    for attempt in 0..100u32 {
+        let path = dir.join(format!(".muwclass-{}-{attempt}.spool", std::process::id()));
+        match File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                return Ok(f);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(what, e)),
+        }
+    }
+    Err(Error::file(what, "cannot create a temporary file"))
 }
 
 fn csv_error(file: &str, header: Option<&Header>, e: csv::Error) -> Error {

@@ -1,18 +1,34 @@
-//! Counterpart catalogs (spec 2.1): which VizieR columns each one needs, and a reader
-//! that keeps only those, for files of any size (a whole region of a catalog).
+//! Counterpart catalogs (spec 2.1): which VizieR columns each one needs, and a
+//! streaming match of a catalog file of any size (a whole region of a catalog) against
+//! the X-ray sources.
+//!
+//! Memory is bounded by the X-ray sources, not by the catalog: the catalog is read
+//! once, row by row (by the table module's batch reader), and each row is looked up in
+//! a kd-tree of the sources; a source keeps only its nearest entry's values and the
+//! few candidates that can still be nearest or second (spec 2.2), and the two
+//! separations the density radius depends on (spec 2.6). The density counts, which need
+//! every entry within up to 300 arcsec once that radius is known, come from a second
+//! pass over a spool of the entries' unit vectors (24 bytes per entry, in an unlinked
+//! temporary file), in chunks with a kd-tree each. The counts, separations and squared
+//! chords are those of a kd-tree over the whole catalog, bit for bit.
 //!
 //! A column `X` is found as `X` or as `X_<cat>` (the suffixed names of the authors'
 //! per-catalog files, `examples/*/input/<cat>.csv`). Their helper columns (`_q`,
 //! `_r_<cat>`, `_rs_<cat>`) are ignored: separations are recomputed from positions.
 
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::mpsc;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
 use rayon::prelude::*;
 
-use super::geometry::{chord2, separation_arcsec, unit_vector};
+use super::XraySource;
+use super::geometry::{ARCSEC, StripIndex, chord2, chord2_between, separation_arcsec, unit_vector};
 use crate::error::{Error, Result};
-use crate::table::{Header, Reader, parse_num};
+use crate::table::{
+    Batch, Batched, ByteRow, Header, Reader, read_batches, spawn_scoped, spool_file,
+};
 
 /// The five catalogs of spec 2.1, in output order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -247,143 +263,141 @@ impl Columns {
     }
 }
 
-/// One catalog in memory: positions, the PU term, the kept values and identifiers
-/// of every entry, and a kd-tree on unit vectors for cone searches.
-pub struct Catalog {
+/// The most values a catalog keeps per entry (Gaia: 10, and 3 distances).
+const MAX_VALUES: usize = 13;
+
+/// One catalog entry as parsed from its row.
+struct Entry {
+    ra: f64,
+    dec: f64,
+    xyz: [f64; 3],
+    pu_cu: f64,
+    values: [f64; MAX_VALUES],
+}
+
+/// A candidate within the cone of a source.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    sep: f64,
+    /// The row number: the earlier row is nearer at equal separations.
+    row: u64,
+    ra: f64,
+    dec: f64,
+}
+
+/// What the stream has found for one source so far.
+#[derive(Debug, Clone)]
+struct Cone {
+    /// Candidates by (separation, file order): the nearest, entries at its very
+    /// position, and the first entry elsewhere. Nothing further can become the
+    /// nearest or the second source (spec 2.2).
+    hits: Vec<Hit>,
+    /// The smallest separation beyond the X-ray radius r0 in the cone (spec 2.6 d_nr).
+    in_cone: f64,
+    /// The smallest squared chord beyond r0 within [`DENSITY_MIN`].
+    beyond_d2: f64,
+}
+
+impl Cone {
+    fn new() -> Cone {
+        Cone {
+            hits: Vec::new(),
+            in_cone: f64::INFINITY,
+            beyond_d2: f64::INFINITY,
+        }
+    }
+
+    /// Adds a candidate (in any order of rows). True when it is the new nearest.
+    fn add(&mut self, hit: Hit) -> bool {
+        let at = self
+            .hits
+            .partition_point(|h| h.sep < hit.sep || (h.sep == hit.sep && h.row < hit.row));
+        self.hits.insert(at, hit);
+        let first = self.hits[0];
+        if let Some(j) = self.hits[1..]
+            .iter()
+            .position(|h| h.ra != first.ra || h.dec != first.dec)
+        {
+            self.hits.truncate(j + 2);
+        }
+        at == 0
+    }
+
+    /// The nearest separation, and the second: the nearest entry at another position
+    /// than the nearest one (an entry listed twice, as in the authors' per-source
+    /// files where two X-ray sources share a candidate, is one source).
+    fn neighbours(&self) -> (Option<f64>, Option<f64>) {
+        let Some(first) = self.hits.first() else {
+            return (None, None);
+        };
+        let second = self.hits[1..]
+            .iter()
+            .find(|h| h.ra != first.ra || h.dec != first.dec)
+            .map(|h| h.sep);
+        (Some(first.sep), second)
+    }
+
+    /// The counting radius d_out of spec 2.6: d_nr is the distance to the nearest
+    /// entry outside the X-ray error circle, from the cone when it has one (or when
+    /// the cone reaches [`DENSITY_MIN`]), else within [`DENSITY_MIN`];
+    /// d_out = max(min(300, 10 d_nr), 30) arcsec (no d_nr within 30 arcsec gives 300).
+    fn density_radius(&self, radius: f64) -> f64 {
+        let d_nr = if self.in_cone.is_finite() || radius >= DENSITY_MIN {
+            self.in_cone
+        } else if self.beyond_d2.is_finite() {
+            2.0 * (0.5 * self.beyond_d2.sqrt()).asin() / ARCSEC
+        } else {
+            f64::INFINITY
+        };
+        (10.0 * d_nr).clamp(DENSITY_MIN, DENSITY_MAX)
+    }
+}
+
+/// The bounds of the density counting radius d_out, arcsec (spec 2.6).
+pub const DENSITY_MIN: f64 = 30.0;
+pub const DENSITY_MAX: f64 = 300.0;
+
+/// One catalog matched against every X-ray source: per source, the nearest entry
+/// within the radius (its values), the second separation and the local density.
+pub struct Matched {
     pub kind: CatalogKind,
     pub file: String,
-    ra: Vec<f64>,
-    dec: Vec<f64>,
-    pu_cu: Vec<f64>,
-    values: Vec<f64>,
-    stride: usize,
+    /// Catalog entries read (rows with a position).
+    pub entries: u64,
     has_optional: bool,
-    ids: String,
-    id_ends: Vec<usize>,
-    tree: Option<ImmutableKdTree<f64, 3>>,
-}
-
-/// What a cone search around one position finds (spec 2.2, 2.6).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Neighbours {
-    /// The nearest entry within the radius (first in file order on exact ties) and
-    /// its separation, arcsec.
-    pub nearest: Option<(usize, f64)>,
-    /// The second-smallest separation within the radius (`_r2_<cat>`), arcsec.
-    pub second: Option<f64>,
-}
-
-/// Part of a catalog parsed from one chunk of the file.
-#[derive(Default)]
-struct Part {
-    ra: Vec<f64>,
-    dec: Vec<f64>,
+    stride: usize,
+    nearest: Vec<Option<f64>>,
+    second: Vec<Option<f64>>,
     pu_cu: Vec<f64>,
     values: Vec<f64>,
-    ids: String,
-    id_ends: Vec<usize>,
+    ids: Vec<String>,
+    density: Vec<f64>,
 }
 
-impl Part {
-    fn with_capacity(rows: usize, stride: usize) -> Part {
-        Part {
-            ra: Vec::with_capacity(rows),
-            dec: Vec::with_capacity(rows),
-            pu_cu: Vec::with_capacity(rows),
-            values: Vec::with_capacity(rows * stride),
-            ids: String::with_capacity(rows * 16),
-            id_ends: Vec::with_capacity(rows),
-        }
-    }
-}
-
-impl Catalog {
-    /// Reads a catalog file (VizieR columns, with or without the `_<cat>` suffix; CSV,
-    /// VOTable or FITS).
-    pub fn read(kind: CatalogKind, path: &Path) -> Result<Catalog> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
-        let bytes = crate::table::csv_bytes(&name, bytes)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = 1 + upto.iter().filter(|&&b| b == b'\n').count() as u64;
-            Error::input(
-                crate::error::Location {
-                    file: name.clone(),
-                    line: Some(line),
-                    column: None,
-                },
-                "invalid UTF-8",
-            )
-        })?;
-        Catalog::parse(kind, &name, text)
+impl Matched {
+    /// Matches a catalog file (VizieR columns, with or without the `_<cat>` suffix;
+    /// CSV, VOTable or FITS; `-` is standard input) against `sources` within `radius` arcsec.
+    pub fn read(
+        kind: CatalogKind,
+        path: &Path,
+        sources: &[XraySource],
+        radius: f64,
+    ) -> Result<Matched> {
+        let path = path.to_path_buf();
+        stream(kind, move || Reader::open(Some(&path)), sources, radius)
     }
 
-    /// Parses catalog text; `name` is used in messages. Files without quotes (the
-    /// common case for large downloads) are split at line ends and parsed in
-    /// parallel; a file with quoted cells goes through the CSV reader.
-    pub fn parse(kind: CatalogKind, name: &str, text: String) -> Result<Catalog> {
-        let parts = if text.contains('"') {
-            parse_quoted(kind, name, text)?
-        } else {
-            let parts = parse_plain(kind, name, &text)?;
-            // The text is as large as the catalog: free it before merging the parts.
-            drop(text);
-            parts
-        };
-        let (has_optional, parts) = parts;
-        let stride = kind.n_values() + if has_optional { 3 } else { 0 };
-        let mut cat = Catalog {
-            kind,
-            file: name.to_string(),
-            ra: Vec::new(),
-            dec: Vec::new(),
-            pu_cu: Vec::new(),
-            values: Vec::new(),
-            stride,
-            has_optional,
-            ids: String::new(),
-            id_ends: Vec::new(),
-            tree: None,
-        };
-        let n: usize = parts.iter().map(|p| p.ra.len()).sum();
-        cat.ra.reserve(n);
-        cat.dec.reserve(n);
-        cat.pu_cu.reserve(n);
-        cat.values.reserve(n * stride);
-        cat.id_ends.reserve(n);
-        for p in parts {
-            cat.ra.extend(p.ra);
-            cat.dec.extend(p.dec);
-            cat.pu_cu.extend(p.pu_cu);
-            cat.values.extend(p.values);
-            let base = cat.ids.len();
-            cat.ids.push_str(&p.ids);
-            cat.id_ends.extend(p.id_ends.into_iter().map(|e| e + base));
-        }
-        if n > u32::MAX as usize {
-            return Err(Error::file(name, "more than 2^32 catalog rows"));
-        }
-        if n > 0 {
-            let xyz: Vec<[f64; 3]> = cat
-                .ra
-                .par_iter()
-                .zip(cat.dec.par_iter())
-                .map(|(&ra, &dec)| unit_vector(ra, dec))
-                .collect();
-            let tree = ImmutableKdTree::new_from_slice_parallel(&xyz)
-                .map_err(|e| Error::file(name, format!("cannot build the kd-tree: {e:?}")))?;
-            cat.tree = Some(tree);
-        }
-        Ok(cat)
-    }
-
-    pub fn len(&self) -> usize {
-        self.ra.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ra.is_empty()
+    /// The same from catalog text; `name` is used in messages.
+    pub fn parse(
+        kind: CatalogKind,
+        name: &str,
+        text: String,
+        sources: &[XraySource],
+        radius: f64,
+    ) -> Result<Matched> {
+        let name = name.to_string();
+        let open = move || Reader::from_reader(&name, Box::new(std::io::Cursor::new(text)));
+        stream(kind, open, sources, radius)
     }
 
     /// True when the (Gaia) file has the distance columns rgeo, b_rgeo, B_rgeo.
@@ -391,290 +405,332 @@ impl Catalog {
         self.has_optional
     }
 
-    pub fn id(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.id_ends[i - 1] };
-        &self.ids[start..self.id_ends[i]]
+    /// The separation (arcsec) of source `s`'s nearest entry within the radius.
+    pub fn nearest(&self, s: usize) -> Option<f64> {
+        self.nearest[s]
     }
 
-    pub fn position(&self, i: usize) -> (f64, f64) {
-        (self.ra[i], self.dec[i])
+    /// The second separation of source `s` (`_r2_<cat>`), arcsec.
+    pub fn second(&self, s: usize) -> Option<f64> {
+        self.second[s]
     }
 
-    pub fn pu_cu(&self, i: usize) -> f64 {
-        self.pu_cu[i]
+    /// PU_CU of source `s`'s nearest entry; NaN without one.
+    pub fn pu_cu(&self, s: usize) -> f64 {
+        self.pu_cu[s]
     }
 
-    /// The kept values of entry `i`, in the order of [`CatalogKind`]'s spec
-    /// (unWISE: W1mag, e_W1mag, W2mag, e_W2mag already converted), then the
+    /// The identifier of source `s`'s nearest entry; empty without one.
+    pub fn id(&self, s: usize) -> &str {
+        &self.ids[s]
+    }
+
+    /// The kept values of source `s`'s nearest entry, in the order of the catalog's
+    /// spec (unWISE: W1mag, e_W1mag, W2mag, e_W2mag already converted), then the
     /// optional columns. Missing is NaN.
-    pub fn values(&self, i: usize) -> &[f64] {
-        &self.values[i * self.stride..(i + 1) * self.stride]
+    pub fn values(&self, s: usize) -> &[f64] {
+        &self.values[s * self.stride..(s + 1) * self.stride]
     }
 
-    /// Indices and separations (arcsec) of all entries within `radius` arcsec of
-    /// (ra, dec), unsorted. The kd-tree pre-selects on the squared chord with a
-    /// small margin; the great-circle separation decides.
-    pub fn within(&self, ra: f64, dec: f64, radius: f64) -> Vec<(usize, f64)> {
-        let Some(tree) = &self.tree else {
-            return Vec::new();
-        };
-        let q = unit_vector(ra, dec);
-        let r2 = chord2(radius) * (1.0 + 1e-9) + 1e-24;
-        tree.query(&q)
-            .within::<SquaredEuclidean<f64>>(r2)
-            .unsorted()
-            .execute()
-            .into_iter()
-            .filter_map(|hit| {
-                let i = hit.item as usize;
-                let sep = separation_arcsec(ra, dec, self.ra[i], self.dec[i]);
-                (sep <= radius).then_some((i, sep))
-            })
-            .collect()
-    }
-
-    /// The number of entries within `radius` arcsec (squared-chord test).
-    pub fn count_within(&self, ra: f64, dec: f64, radius: f64) -> usize {
-        let Some(tree) = &self.tree else {
-            return 0;
-        };
-        tree.query(&unit_vector(ra, dec))
-            .within::<SquaredEuclidean<f64>>(chord2(radius))
-            .unsorted()
-            .execute()
-            .len()
-    }
-
-    /// The smallest separation (arcsec) greater than `inner` among entries within
-    /// `outer` arcsec, from squared chords (no trigonometry per entry).
-    pub fn nearest_beyond(&self, ra: f64, dec: f64, inner: f64, outer: f64) -> Option<f64> {
-        let tree = self.tree.as_ref()?;
-        let lo = chord2(inner);
-        let d2 = tree
-            .query(&unit_vector(ra, dec))
-            .within::<SquaredEuclidean<f64>>(chord2(outer))
-            .unsorted()
-            .execute()
-            .into_iter()
-            .map(|hit| hit.distance)
-            .filter(|&d2| d2 > lo)
-            .fold(f64::INFINITY, f64::min);
-        d2.is_finite()
-            .then(|| 2.0 * (0.5 * d2.sqrt()).asin() / super::geometry::ARCSEC)
-    }
-
-    /// Nearest and second-nearest entries within `radius` arcsec (spec 2.2), from
-    /// the hits of [`Catalog::within`].
-    pub fn neighbours(&self, ra: f64, dec: f64, radius: f64) -> Neighbours {
-        self.neighbours_of(&mut self.within(ra, dec, radius))
-    }
-
-    /// Nearest and second-nearest of a list of hits, which it sorts by separation
-    /// (ties by file order). An entry at exactly the position of the nearest one is
-    /// the same source listed twice (the authors' per-source files repeat a candidate
-    /// shared by two X-ray sources) and is not a second source.
-    pub fn neighbours_of(&self, hits: &mut [(usize, f64)]) -> Neighbours {
-        hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        let nearest = hits.first().copied();
-        let second = nearest.and_then(|(n, _)| {
-            hits[1..]
-                .iter()
-                .find(|(i, _)| self.ra[*i] != self.ra[n] || self.dec[*i] != self.dec[n])
-                .map(|&(_, s)| s)
-        });
-        Neighbours { nearest, second }
+    /// The entries per arcsec^2 around source `s` (spec 2.6); NaN without a nearest.
+    pub fn density(&self, s: usize) -> f64 {
+        self.density[s]
     }
 }
 
-/// Column lookup and the per-row parse shared by both splitters.
-struct RowParser<'h> {
+/// Column lookup and the per-row parse.
+struct RowParser {
     kind: CatalogKind,
-    header: &'h Header,
     cols: Columns,
 }
 
-impl RowParser<'_> {
-    fn cell_num(&self, fields: &[&str], line: u64, col: usize) -> Result<f64> {
-        parse_num(fields[col].trim())
-            .map(|v| v.unwrap_or(f64::NAN))
-            .map_err(|msg| Error::input(self.header.at(Some(line), Some(col)), msg))
+impl RowParser {
+    fn num(row: &ByteRow, col: usize) -> Result<f64> {
+        Ok(row.num(col)?.unwrap_or(f64::NAN))
     }
 
-    fn row(&self, fields: &[&str], line: u64, part: &mut Part) -> Result<()> {
+    /// The entry of a row; `None` for the authors' "no candidate" rows, whose cells
+    /// are empty.
+    fn row(&self, row: &ByteRow) -> Result<Option<Entry>> {
         let c = &self.cols;
-        let ra = self.cell_num(fields, line, c.ra)?;
-        let dec = self.cell_num(fields, line, c.dec)?;
-        // The authors' files hold a row with empty cells where a source has no
-        // candidate; such a row is no catalog entry.
+        let ra = Self::num(row, c.ra)?;
+        let dec = Self::num(row, c.dec)?;
         if ra.is_nan() && dec.is_nan() {
-            return Ok(());
+            return Ok(None);
         }
         for (col, v) in [(c.ra, ra), (c.dec, dec)] {
             if v.is_nan() {
-                return Err(Error::input(
-                    self.header.at(Some(line), Some(col)),
-                    "missing position where the other coordinate is given",
-                ));
+                return Err(row.error(col, "missing position where the other coordinate is given"));
             }
         }
         if !(-90.0..=90.0).contains(&dec) {
-            return Err(Error::input(
-                self.header.at(Some(line), Some(c.dec)),
-                format!("declination {dec} outside [-90, 90]"),
-            ));
+            return Err(row.error(c.dec, format!("declination {dec} outside [-90, 90]")));
         }
         let mut pu = [f64::NAN; 4];
         for (k, &col) in c.pu.iter().enumerate() {
-            pu[k] = self.cell_num(fields, line, col)?;
+            pu[k] = Self::num(row, col)?;
         }
-        let start = part.values.len();
-        for &col in c.values.iter().chain(&c.optional) {
-            let v = self.cell_num(fields, line, col)?;
-            part.values.push(v);
+        let mut values = [f64::NAN; MAX_VALUES];
+        for (v, &col) in values.iter_mut().zip(c.values.iter().chain(&c.optional)) {
+            *v = Self::num(row, col)?;
         }
         if self.kind == CatalogKind::UnWise {
-            let v = &mut part.values[start..start + 4];
             for (band, offset) in UNWISE_OFFSETS.iter().enumerate() {
-                let (m, e) = unwise_mag(v[2 * band], v[2 * band + 1], *offset);
-                v[2 * band] = m;
-                v[2 * band + 1] = e;
+                let (m, e) = unwise_mag(values[2 * band], values[2 * band + 1], *offset);
+                values[2 * band] = m;
+                values[2 * band + 1] = e;
             }
         }
-        part.ra.push(ra);
-        part.dec.push(dec);
-        part.pu_cu.push(self.kind.pu_cu(&pu[..c.pu.len()]));
-        part.ids.push_str(fields[c.id].trim());
-        part.id_ends.push(part.ids.len());
-        Ok(())
+        row.text(c.id)?;
+        Ok(Some(Entry {
+            ra,
+            dec,
+            xyz: unit_vector(ra, dec),
+            pu_cu: self.kind.pu_cu(&pu[..c.pu.len()]),
+            values,
+        }))
     }
 }
 
-type Parsed = (bool, Vec<Part>);
+/// Rows matched together in sky order.
+const GROUP_ROWS: usize = 1 << 15;
 
-fn parse_quoted(kind: CatalogKind, name: &str, text: String) -> Result<Parsed> {
-    let mut reader = Reader::from_reader(name, Box::new(std::io::Cursor::new(text.into_bytes())))?;
-    let header = std::sync::Arc::clone(reader.header());
-    let parser = RowParser {
-        kind,
-        header: &header,
-        cols: Columns::find(kind, &header)?,
-    };
-    let mut part = Part::default();
-    while let Some(row) = reader.next_row()? {
-        let fields: Vec<&str> = row.record.iter().collect();
-        parser.row(&fields, row.line, &mut part)?;
-    }
-    Ok((!parser.cols.optional.is_empty(), vec![part]))
-}
+fn stream(
+    kind: CatalogKind,
+    open: impl FnOnce() -> Result<Reader> + Send,
+    sources: &[XraySource],
+    radius: f64,
+) -> Result<Matched> {
+    let n = sources.len();
+    let positions: Vec<(f64, f64)> = sources.iter().map(|s| (s.ra, s.dec)).collect();
+    let index = StripIndex::new(&positions, radius.max(DENSITY_MIN));
+    // Squared chords: the cone (with the margin of a kd-tree search centred on the
+    // source, as the separation decides), the density minimum, and r0.
+    let cone2 = chord2(radius) * (1.0 + 1e-9) + 1e-24;
+    let min2 = chord2(DENSITY_MIN);
+    let r0_2: Vec<f64> = sources.iter().map(|s| chord2(s.pu)).collect();
 
-/// Target size of the chunks parsed in parallel.
-const CHUNK_BYTES: usize = 1 << 20;
+    let mut cones = vec![Cone::new(); n];
+    let mut pu_cu = vec![f64::NAN; n];
+    let mut ids = vec![String::new(); n];
+    let mut values: Vec<f64> = Vec::new();
+    let mut stride = 0;
+    let mut has_optional = false;
+    let mut entries = 0u64;
+    let mut file = String::new();
+    let mut spool = BufWriter::with_capacity(1 << 16, spool_file("xmatch spool")?);
+    let spool_error = |e| Error::io("xmatch spool", e);
 
-fn parse_plain(kind: CatalogKind, name: &str, text: &str) -> Result<Parsed> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (head, body) = match text.find('\n') {
-        Some(i) => (&text[..i], &text[i + 1..]),
-        None => (text, ""),
-    };
-    let head = head.strip_suffix('\r').unwrap_or(head);
-    if head.trim().is_empty() {
-        return Err(Error::file(name, "empty input: no header line"));
-    }
-    let names: Vec<String> = head.split(',').map(|s| s.trim().to_string()).collect();
-    let header = Header::new(name, names);
-    let parser = RowParser {
-        kind,
-        cols: Columns::find(kind, &header)?,
-        header: &header,
-    };
-    // Chunks end at a line end; their first line numbers come from counting line
-    // ends of the chunks before (the header is line 1).
-    let mut chunks = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
-        let mut end = CHUNK_BYTES.min(rest.len());
-        while !rest.is_char_boundary(end) {
-            end += 1;
-        }
-        let end = match rest[end..].find('\n') {
-            Some(i) if end < rest.len() => end + i + 1,
-            _ => rest.len(),
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<Result<Batched<Option<Entry>>>>(4);
+        let (recycle_tx, recycle_rx) = mpsc::channel();
+        let parser = move |h: &Header| {
+            let p = RowParser {
+                kind,
+                cols: Columns::find(kind, h)?,
+            };
+            Ok(move |row: &ByteRow| p.row(row))
         };
-        chunks.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    let counts: Vec<u64> = chunks
-        .par_iter()
-        .map(|c| c.bytes().filter(|&b| b == b'\n').count() as u64)
-        .collect();
-    let mut first_line = Vec::with_capacity(chunks.len());
-    let mut line = 2;
-    for c in &counts {
-        first_line.push(line);
-        line += c;
-    }
-    let ncols = header.len();
-    let stride = parser.cols.values.len() + parser.cols.optional.len();
-    let parts: Vec<Result<Part>> = chunks
-        .par_iter()
-        .zip(first_line.par_iter().zip(counts.par_iter()))
-        .map(|(chunk, (&first, &rows))| {
-            let mut part = Part::with_capacity(rows as usize + 1, stride);
-            let mut fields: Vec<&str> = Vec::with_capacity(ncols);
-            // One pass over the bytes finds both separators (',' and '\n' are
-            // ASCII, so the slices stay on char boundaries).
-            let bytes = chunk.as_bytes();
-            let mut line = first;
-            let mut start = 0;
-            let mut field_start = 0;
-            for pos in 0..=bytes.len() {
-                let b = bytes.get(pos).copied().unwrap_or(b'\n');
-                if b == b',' {
-                    fields.push(&chunk[field_start..pos]);
-                    field_start = pos + 1;
+        spawn_scoped(scope, "xmatch-read", move || {
+            read_batches(open, parser, tx, recycle_rx)
+        })?;
+        let header = match rx.recv() {
+            Ok(Ok(Batched::Header(h))) => h,
+            Ok(Err(e)) => return Err(e),
+            _ => return Err(Error::invalid("the reader thread ended before the header")),
+        };
+        let cols = Columns::find(kind, &header)?;
+        has_optional = !cols.optional.is_empty();
+        stride = cols.values.len() + cols.optional.len();
+        values = vec![f64::NAN; n * stride];
+        let id_col = cols.id;
+        file = header.file().to_string();
+        let mut group: Vec<Batch<Option<Entry>>> = Vec::new();
+        let (mut group_rows, mut first_row) = (0usize, 0u64);
+        // Matches the rows of a group of batches: the sources around each entry, in
+        // parallel and in sky order (the index stays in cache), then applied to the
+        // sources (in any order: a hit carries its row number).
+        let mut apply = |group: &mut Vec<Batch<Option<Entry>>>, header: &Header, first: u64| {
+            let rows: Vec<(u64, &Entry, &csv::ByteRecord)> = group
+                .iter()
+                .flat_map(|b| b.parsed.iter().zip(&b.records))
+                .enumerate()
+                .filter_map(|(k, (e, r))| e.as_ref().map(|e| (first + k as u64, e, r)))
+                .collect();
+            let mut order: Vec<(u64, u32)> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (_, e, _))| (index.sky_key(e.ra, e.dec), i as u32))
+                .collect();
+            order.sort_unstable();
+            let found: Vec<Vec<(u32, u32, f64)>> = order
+                .par_chunks(512)
+                .map(|chunk| {
+                    let mut out = Vec::new();
+                    for &(_, i) in chunk {
+                        let e = rows[i as usize].1;
+                        index.candidates(e.ra, e.dec, |s, v| {
+                            let d2 = chord2_between(&e.xyz, v);
+                            if d2 <= cone2.max(min2) {
+                                out.push((i, s as u32, d2));
+                            }
+                        });
+                    }
+                    out
+                })
+                .collect();
+            for (i, s, d2) in found.into_iter().flatten() {
+                let (row, e, record) = rows[i as usize];
+                let s = s as usize;
+                let src = &sources[s];
+                let cone = &mut cones[s];
+                if d2 > r0_2[s] && d2 <= min2 {
+                    cone.beyond_d2 = cone.beyond_d2.min(d2);
+                }
+                if d2 > cone2 {
                     continue;
                 }
-                if b != b'\n' {
+                let sep = separation_arcsec(src.ra, src.dec, e.ra, e.dec);
+                if sep > radius {
                     continue;
                 }
-                let mut end = pos;
-                if end > field_start && bytes[end - 1] == b'\r' {
-                    end -= 1;
+                if sep > src.pu {
+                    cone.in_cone = cone.in_cone.min(sep);
                 }
-                let blank = end == start;
-                fields.push(&chunk[field_start..end]);
-                let this_line = line;
-                line += 1;
-                start = pos + 1;
-                field_start = start;
-                if blank {
-                    fields.clear();
-                    continue;
+                let hit = Hit {
+                    sep,
+                    row,
+                    ra: e.ra,
+                    dec: e.dec,
+                };
+                if cone.add(hit) {
+                    pu_cu[s] = e.pu_cu;
+                    values[s * stride..(s + 1) * stride].copy_from_slice(&e.values[..stride]);
+                    ids[s].clear();
+                    ids[s].push_str(ByteRow::new(record, header).text(id_col)?);
                 }
-                let line = this_line;
-                if fields.len() != ncols {
-                    let what = if fields.len() < ncols {
-                        "short"
-                    } else {
-                        "long"
-                    };
-                    let col = (fields.len() < ncols).then_some(fields.len());
-                    return Err(Error::input(
-                        header.at(Some(line), col),
-                        format!(
-                            "{what} row: {} fields where the header has {ncols}",
-                            fields.len()
-                        ),
-                    ));
-                }
-                parser.row(&fields, line, &mut part)?;
-                fields.clear();
             }
-            Ok(part)
+            for b in group.drain(..) {
+                let _ = recycle_tx.send(b.records);
+            }
+            Ok::<(), Error>(())
+        };
+        for msg in rx {
+            let Batched::Batch(batch) = msg? else {
+                continue;
+            };
+            for e in batch.parsed.iter().flatten() {
+                for v in [e.ra, e.dec] {
+                    spool.write_all(&v.to_le_bytes()).map_err(spool_error)?;
+                }
+                entries += 1;
+            }
+            group_rows += batch.parsed.len();
+            group.push(batch);
+            if group_rows >= GROUP_ROWS {
+                apply(&mut group, &header, first_row)?;
+                first_row += group_rows as u64;
+                group_rows = 0;
+            }
+        }
+        apply(&mut group, &header, first_row)?;
+        Ok(())
+    })?;
+
+    // Pass 2: the number of entries within each source's d_out.
+    let d_out: Vec<Option<f64>> = cones
+        .iter()
+        .map(|c| (!c.hits.is_empty()).then(|| c.density_radius(radius)))
+        .collect();
+    let spool = spool
+        .into_inner()
+        .map_err(|e| spool_error(e.into_error()))?;
+    let counts = count_within(spool, entries, &positions, &d_out)?;
+    let density = cones
+        .iter()
+        .zip(&counts)
+        .map(|(c, &count)| {
+            if c.hits.is_empty() {
+                return f64::NAN;
+            }
+            let d_out = c.density_radius(radius);
+            f64::from(count) / (std::f64::consts::PI * d_out * d_out)
         })
         .collect();
-    let parts = parts.into_iter().collect::<Result<Vec<Part>>>()?;
-    Ok((!parser.cols.optional.is_empty(), parts))
+    let (nearest, second) = cones.iter().map(Cone::neighbours).unzip();
+    Ok(Matched {
+        kind,
+        file,
+        entries,
+        has_optional,
+        stride,
+        nearest,
+        second,
+        pu_cu,
+        values,
+        ids,
+        density,
+    })
+}
+
+/// Entries per chunk of the density pass: 48 MB of unit vectors and their kd-tree.
+const DENSITY_CHUNK: usize = 1 << 21;
+
+/// Pass 2 of the density (spec 2.6): for every source with a d_out (arcsec), the
+/// number of catalog entries (positions spooled by pass 1) within d_out, in chunks of
+/// the catalog with a kd-tree each (a kd-tree search around every source beats
+/// looking up every entry here: d_out reaches 300 arcsec).
+fn count_within(
+    mut spool: std::fs::File,
+    entries: u64,
+    positions: &[(f64, f64)],
+    d_out: &[Option<f64>],
+) -> Result<Vec<u32>> {
+    let spool_error = |e| Error::io("xmatch spool", e);
+    let mut counts = vec![0u32; positions.len()];
+    let queries: Vec<(usize, [f64; 3], f64)> = positions
+        .iter()
+        .zip(d_out)
+        .enumerate()
+        .filter_map(|(s, (&(ra, dec), d))| d.map(|d| (s, unit_vector(ra, dec), chord2(d))))
+        .collect();
+    if queries.is_empty() {
+        return Ok(counts);
+    }
+    spool.seek(SeekFrom::Start(0)).map_err(spool_error)?;
+    let mut spool = BufReader::with_capacity(1 << 20, spool);
+    let mut left = entries;
+    let mut bytes = [0u8; 16];
+    let mut chunk: Vec<[f64; 3]> = Vec::new();
+    while left > 0 {
+        let take = left.min(DENSITY_CHUNK as u64);
+        left -= take;
+        chunk.clear();
+        for _ in 0..take {
+            spool.read_exact(&mut bytes).map_err(spool_error)?;
+            let (ra, dec) = bytes.split_at(8);
+            let f = |b: &[u8]| f64::from_le_bytes(b.try_into().expect("8 bytes"));
+            chunk.push(unit_vector(f(ra), f(dec)));
+        }
+        let tree = ImmutableKdTree::<f64, 3>::new_from_slice_parallel(&chunk)
+            .map_err(|e| Error::invalid(format!("cannot build a kd-tree: {e:?}")))?;
+        let found: Vec<u32> = queries
+            .par_iter()
+            .map(|(_, q, d2)| {
+                let n = tree
+                    .query(q)
+                    .within::<SquaredEuclidean<f64>>(*d2)
+                    .unsorted()
+                    .execute()
+                    .len();
+                n as u32
+            })
+            .collect();
+        for ((s, _, _), n) in queries.iter().zip(found) {
+            counts[*s] += n;
+        }
+    }
+    Ok(counts)
 }
 
 #[cfg(test)]
@@ -686,20 +742,36 @@ mod tests {
         b,10.001,20.0,0.2,0.1,,,,,18.0,0.01,,,,\n\
         ,,,,,,,,,,,,,,\n";
 
+    fn at(ra: f64, dec: f64) -> XraySource {
+        XraySource { ra, dec, pu: 0.5 }
+    }
+
+    fn parse(kind: CatalogKind, text: &str, sources: &[XraySource]) -> Result<Matched> {
+        Matched::parse(kind, "g.csv", text.to_string(), sources, 10.0)
+    }
+
     #[test]
-    fn plain_and_quoted_files_give_the_same_catalog() {
-        let plain = Catalog::parse(CatalogKind::Gaia, "g.csv", GAIA_CSV.to_string()).unwrap();
+    fn plain_and_quoted_files_give_the_same_match() {
+        let sources = [at(10.0, 20.0), at(10.001, 20.0), at(50.0, 20.0)];
         let quoted = GAIA_CSV.replacen("a,10.0", "\"a\",10.0", 1);
-        let quoted = Catalog::parse(CatalogKind::Gaia, "g.csv", quoted).unwrap();
-        for cat in [&plain, &quoted] {
-            assert_eq!(cat.len(), 2, "the empty placeholder row is no entry");
-            assert_eq!(cat.id(0), "a");
-            assert_eq!(cat.id(1), "b");
+        for text in [GAIA_CSV, quoted.as_str()] {
+            let m = parse(CatalogKind::Gaia, text, &sources).unwrap();
+            assert_eq!(m.entries, 2, "the empty placeholder row is no entry");
+            assert_eq!((m.id(0), m.id(1), m.id(2)), ("a", "b", ""));
+            assert_eq!(m.nearest(0), Some(0.0));
+            // 0.001 deg of RA at dec 20: 3.6 cos(20 deg) arcsec
+            let second = m.second(0).unwrap();
+            assert!(
+                (second - 3.6 * 20f64.to_radians().cos()).abs() < 1e-6,
+                "{second}"
+            );
             // 2 * max(0.1, 0.3) mas -> arcsec
-            assert_eq!(cat.pu_cu(0), 2.0 * 0.3 / 1000.0);
-            assert_eq!(cat.values(0)[gaia::PLX], 1.5);
-            assert!(cat.values(1)[gaia::PLX].is_nan());
-            assert!(!cat.has_distances());
+            assert_eq!(m.pu_cu(0), 2.0 * 0.3 / 1000.0);
+            assert_eq!(m.values(0)[gaia::PLX], 1.5);
+            assert!(m.values(1)[gaia::PLX].is_nan());
+            assert_eq!(m.nearest(2), None);
+            assert!(m.pu_cu(2).is_nan() && m.density(2).is_nan());
+            assert!(!m.has_distances());
         }
     }
 
@@ -707,9 +779,10 @@ mod tests {
     fn suffixed_names_are_accepted() {
         let text = "_q,_r_2mass,RAJ2000_2mass,DEJ2000_2mass,errMaj_2mass,_2MASS_2mass,Jmag_2mass,e_Jmag_2mass,Hmag_2mass,e_Hmag_2mass,Kmag_2mass,e_Kmag_2mass\n\
             1,0.1,1,2,0.13,x,10,0.1,9,0.1,8,0.1\n";
-        let cat = Catalog::parse(CatalogKind::TwoMass, "t.csv", text.to_string()).unwrap();
-        assert_eq!(cat.pu_cu(0), 0.26);
-        assert_eq!(cat.values(0), &[10.0, 0.1, 9.0, 0.1, 8.0, 0.1]);
+        let m = parse(CatalogKind::TwoMass, text, &[at(1.0, 2.0)]).unwrap();
+        assert_eq!(m.pu_cu(0), 0.26);
+        assert_eq!(m.values(0), &[10.0, 0.1, 9.0, 0.1, 8.0, 0.1]);
+        assert_eq!(m.id(0), "x");
     }
 
     #[test]
@@ -727,57 +800,61 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
+        let err = |kind, text: &str| {
+            parse(kind, text, &[at(10.0, 20.0)])
+                .err()
+                .unwrap()
+                .to_string()
+        };
         let bad = GAIA_CSV.replace("b,10.001", "b,1x");
-        let e = Catalog::parse(CatalogKind::Gaia, "g.csv", bad)
-            .err()
-            .unwrap();
         assert_eq!(
-            e.to_string(),
+            err(CatalogKind::Gaia, &bad),
             "g.csv:3: column 2 (RA_ICRS): not a number: '1x'"
         );
         let short = format!("{GAIA_CSV}c,1,2\n");
-        let e = Catalog::parse(CatalogKind::Gaia, "g.csv", short)
-            .err()
-            .unwrap();
         assert_eq!(
-            e.to_string(),
+            err(CatalogKind::Gaia, &short),
             "g.csv:5: column 4 (e_RA_ICRS): short row: 3 fields where the header has 15"
         );
-        let e = Catalog::parse(CatalogKind::TwoMass, "g.csv", GAIA_CSV.to_string())
-            .err()
-            .unwrap();
         assert_eq!(
-            e.to_string(),
+            err(CatalogKind::TwoMass, GAIA_CSV),
             "g.csv:1: missing required column 'RAJ2000' or 'RAJ2000_2mass'"
         );
-        let e = Catalog::parse(CatalogKind::Gaia, "g.csv", String::new())
-            .err()
-            .unwrap();
-        assert_eq!(e.to_string(), "g.csv: empty input: no header line");
+        assert_eq!(
+            err(CatalogKind::Gaia, ""),
+            "g.csv: empty input: no header line"
+        );
+        let one = GAIA_CSV.replace("b,10.001,20.0", "b,10.001,");
+        assert_eq!(
+            err(CatalogKind::Gaia, &one),
+            "g.csv:3: column 3 (DE_ICRS): missing position where the other coordinate is given"
+        );
+        // a byte order mark is not part of the first column's name
+        let bom = format!("\u{feff}{GAIA_CSV}");
+        assert_eq!(parse(CatalogKind::Gaia, &bom, &[]).unwrap().entries, 2);
     }
 
     #[test]
-    fn line_numbers_hold_across_chunks() {
+    fn line_numbers_hold_across_batches() {
         let mut text = String::from(
             "objID,RAJ2000,DEJ2000,e_XposW1,e_XposW2,e_YposW1,e_YposW2,FW1,e_FW1,FW2,e_FW2\n",
         );
-        let n = 3 * CHUNK_BYTES / 40;
+        let n = 3 * crate::table::BATCH + 17;
         for i in 0..n {
             text.push_str(&format!(
                 "o{i},{},1.0,0.1,0.1,0.1,0.1,100,1,50,1\n",
                 i as f64 * 1e-4
             ));
         }
-        let cat = Catalog::parse(CatalogKind::UnWise, "u.csv", text.clone()).unwrap();
-        assert_eq!(cat.len(), n);
-        assert_eq!(cat.id(n - 1), format!("o{}", n - 1));
+        let last = at((n - 1) as f64 * 1e-4, 1.0);
+        let m = parse(CatalogKind::UnWise, &text, &[last]).unwrap();
+        assert_eq!(m.entries, n as u64);
+        assert_eq!(m.id(0), format!("o{}", n - 1));
         let bad = text.replacen(&format!("o{},", n - 2), &format!("o{},zz", n - 2), 1);
-        let e = Catalog::parse(CatalogKind::UnWise, "u.csv", bad)
-            .err()
-            .unwrap();
+        let e = parse(CatalogKind::UnWise, &bad, &[last]).err().unwrap();
         assert!(
             e.to_string()
-                .starts_with(&format!("u.csv:{}: column 2 (RAJ2000)", n - 1 + 1)),
+                .starts_with(&format!("g.csv:{}: column 2 (RAJ2000)", n - 1 + 1)),
             "{e}"
         );
     }
@@ -785,18 +862,54 @@ mod tests {
     #[test]
     fn neighbours_skip_a_repeated_entry() {
         let text = "objID,RAJ2000,DEJ2000,e_XposW1,e_XposW2,e_YposW1,e_YposW2,FW1,e_FW1,FW2,e_FW2\n\
-            a,10,0,,,,,,,,\n\
-            a,10,0,,,,,,,,\n\
             c,10.001,0,,,,,,,,\n\
+            a,10,0,,,,,,,,\n\
+            a2,10,0,,,,,,,,\n\
             d,10.01,0,,,,,,,,\n";
-        let cat = Catalog::parse(CatalogKind::UnWise, "u.csv", text.to_string()).unwrap();
-        let nb = cat.neighbours(10.0, 0.0, 10.0);
-        assert_eq!(nb.nearest, Some((0, 0.0)));
-        let s = nb.second.unwrap();
+        let m = parse(CatalogKind::UnWise, text, &[at(10.0, 0.0)]).unwrap();
+        assert_eq!((m.nearest(0), m.id(0)), (Some(0.0), "a"));
+        let s = m.second(0).unwrap();
         assert!((s - 3.6).abs() < 1e-9, "{s}");
-        // 10.01 deg is 36 arcsec away: outside 10 arcsec, inside 40
-        assert_eq!(cat.within(10.0, 0.0, 10.0).len(), 3);
-        assert_eq!(cat.within(10.0, 0.0, 40.0).len(), 4);
-        assert_eq!(cat.count_within(10.0, 0.0, 40.0), 4);
+    }
+
+    /// The streamed candidate list against the definition: sort every hit by
+    /// (separation, file order); the second is the first at another position.
+    #[test]
+    fn cone_agrees_with_sorting_every_hit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for _ in 0..2000 {
+            let n = 1 + next(8) as usize;
+            // rows in a shuffled order, as the sky-ordered matching applies them
+            let mut hits: Vec<Hit> = (0..n)
+                .map(|row| Hit {
+                    sep: next(4) as f64,
+                    row: row as u64,
+                    ra: next(3) as f64,
+                    dec: 0.0,
+                })
+                .collect();
+            for i in (1..n).rev() {
+                hits.swap(i, next(i as u64 + 1) as usize);
+            }
+            let mut cone = Cone::new();
+            let mut nearest_row = None;
+            for h in &hits {
+                if cone.add(*h) {
+                    nearest_row = Some(h.row);
+                }
+            }
+            let mut sorted = hits.clone();
+            sorted.sort_by(|a, b| a.sep.total_cmp(&b.sep).then(a.row.cmp(&b.row)));
+            let first = sorted[0];
+            let second = sorted[1..].iter().find(|h| h.ra != first.ra).map(|h| h.sep);
+            assert_eq!(cone.neighbours(), (Some(first.sep), second), "{hits:?}");
+            assert_eq!(nearest_row, Some(first.row));
+        }
     }
 }

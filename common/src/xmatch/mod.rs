@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::table::{Table, Writer, fmt_f64};
 use catalog::gaia;
-pub use catalog::{Catalog, CatalogKind, Neighbours, unwise_mag};
+pub use catalog::{CatalogKind, DENSITY_MAX, DENSITY_MIN, Matched, unwise_mag};
 
 /// Settings of a cross-match.
 #[derive(Debug, Clone, Copy)]
@@ -148,39 +148,6 @@ pub fn cp_flag(r: Option<f64>, r2: Option<f64>, x_pu: f64) -> i32 {
     flag
 }
 
-/// Source density around a position (spec 2.6, the authors' "confusion" mode), per
-/// arcsec^2: d_nr is the distance to the nearest entry outside the X-ray error circle
-/// `r0`, the counting radius d_out = max(min(300, 10 d_nr), 30) arcsec, and the
-/// density is the number of entries within d_out over pi d_out^2. `cone` are the
-/// hits of the cone search of radius `radius` (reused: most sources have their d_nr
-/// there).
-pub fn local_density(
-    cat: &Catalog,
-    ra: f64,
-    dec: f64,
-    r0: f64,
-    cone: &[(usize, f64)],
-    radius: f64,
-) -> f64 {
-    let in_cone = cone
-        .iter()
-        .map(|&(_, s)| s)
-        .filter(|&s| s > r0)
-        .fold(f64::INFINITY, f64::min);
-    let d_nr = if in_cone.is_finite() || radius >= DENSITY_MIN {
-        in_cone
-    } else {
-        cat.nearest_beyond(ra, dec, r0, DENSITY_MIN)
-            .unwrap_or(f64::INFINITY)
-    };
-    // No d_nr within 30 arcsec (or none at all) gives 10 d_nr > 300: the cap.
-    let d_out = (10.0 * d_nr).clamp(DENSITY_MIN, DENSITY_MAX);
-    cat.count_within(ra, dec, d_out) as f64 / (PI * d_out * d_out)
-}
-
-const DENSITY_MIN: f64 = 30.0;
-const DENSITY_MAX: f64 = 300.0;
-
 /// Paper Appendix C: probability of a chance coincidence within radius `r` arcsec
 /// for a density `rho` per arcsec^2.
 pub fn p_chance(rho: f64, r: f64) -> f64 {
@@ -190,7 +157,10 @@ pub fn p_chance(rho: f64, r: f64) -> f64 {
 /// The match of one X-ray source in one catalog.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CatalogMatch {
-    pub neighbours: Neighbours,
+    /// The separation of the nearest entry within the radius, arcsec.
+    pub nearest: Option<f64>,
+    /// The second separation (spec 2.2), arcsec.
+    pub second: Option<f64>,
     pub x_pu: f64,
     pub cp_flag: i32,
     /// Chance-coincidence probability of a source within X_PU; `None` without a
@@ -199,32 +169,20 @@ pub struct CatalogMatch {
 }
 
 impl CatalogMatch {
-    /// The accepted counterpart (cp_flag >= 0), if any.
-    pub fn accepted(&self) -> Option<usize> {
-        self.neighbours
-            .nearest
-            .filter(|_| self.cp_flag >= 0)
-            .map(|(i, _)| i)
+    /// True when the nearest entry is the accepted counterpart (cp_flag >= 0).
+    pub fn accepted(&self) -> bool {
+        self.nearest.is_some() && self.cp_flag >= 0
     }
 }
 
-/// Matches one X-ray source in every catalog (given in any order, at most one of a
-/// kind). The Gaia terms come from the nearest Gaia entry, accepted or not (2.3).
-pub fn match_source(src: &XraySource, catalogs: &[Catalog], opts: &Options) -> Vec<CatalogMatch> {
-    let mut cones: Vec<Vec<(usize, f64)>> = catalogs
-        .iter()
-        .map(|c| c.within(src.ra, src.dec, opts.radius))
-        .collect();
-    let neighbours: Vec<Neighbours> = catalogs
-        .iter()
-        .zip(cones.iter_mut())
-        .map(|(c, hits)| c.neighbours_of(hits))
-        .collect();
+/// The matches of source `s` in every matched catalog (in any order, at most one of
+/// a kind). The Gaia terms come from the nearest Gaia entry, accepted or not (2.3).
+pub fn match_source(src: &XraySource, s: usize, catalogs: &[Matched]) -> Vec<CatalogMatch> {
     let mut terms = GaiaTerms::default();
-    if let Some(k) = catalogs.iter().position(|c| c.kind == CatalogKind::Gaia)
-        && let Some((i, _)) = neighbours[k].nearest
+    if let Some(g) = catalogs.iter().find(|c| c.kind == CatalogKind::Gaia)
+        && g.nearest(s).is_some()
     {
-        let v = catalogs[k].values(i);
+        let v = g.values(s);
         let some = |x: f64| (!x.is_nan()).then_some(x);
         terms = GaiaTerms {
             plx: some(v[gaia::PLX]),
@@ -234,53 +192,18 @@ pub fn match_source(src: &XraySource, catalogs: &[Catalog], opts: &Options) -> V
     }
     catalogs
         .iter()
-        .zip(neighbours)
-        .zip(&cones)
-        .map(|((cat, nb), cone)| {
-            let pu_cu = nb.nearest.map_or(f64::NAN, |(i, _)| cat.pu_cu(i));
-            let x_pu = x_pu(pu_cu, &terms, src.pu);
-            let r = nb.nearest.map(|(_, s)| s);
-            let p = r.map(|_| {
-                let rho = local_density(cat, src.ra, src.dec, src.pu, cone, opts.radius);
-                p_chance(rho, x_pu)
-            });
+        .map(|cat| {
+            let x_pu = x_pu(cat.pu_cu(s), &terms, src.pu);
+            let r = cat.nearest(s);
             CatalogMatch {
-                neighbours: nb,
+                nearest: r,
+                second: cat.second(s),
                 x_pu,
-                cp_flag: cp_flag(r, nb.second, x_pu),
-                p_chance: p,
+                cp_flag: cp_flag(r, cat.second(s), x_pu),
+                p_chance: r.map(|_| p_chance(cat.density(s), x_pu)),
             }
         })
         .collect()
-}
-
-/// Matches every source, in parallel; the result is in input order whatever the
-/// number of threads. Sources are visited in sky order (declination strips of
-/// 0.1 deg, then right ascension), so that neighbouring queries reuse the same
-/// parts of the kd-trees in cache.
-pub fn match_all(
-    sources: &[XraySource],
-    catalogs: &[Catalog],
-    opts: &Options,
-) -> Vec<Vec<CatalogMatch>> {
-    let mut order: Vec<usize> = (0..sources.len()).collect();
-    let strip = |s: &XraySource| ((s.dec + 90.0) * 10.0).floor() as i64;
-    order.sort_unstable_by(|&a, &b| {
-        let (sa, sb) = (&sources[a], &sources[b]);
-        strip(sa)
-            .cmp(&strip(sb))
-            .then(sa.ra.total_cmp(&sb.ra))
-            .then(a.cmp(&b))
-    });
-    let visited: Vec<Vec<CatalogMatch>> = order
-        .par_iter()
-        .map(|&i| match_source(&sources[i], catalogs, opts))
-        .collect();
-    let mut out: Vec<Option<Vec<CatalogMatch>>> = vec![None; sources.len()];
-    for (&i, m) in order.iter().zip(visited) {
-        out[i] = Some(m);
-    }
-    out.into_iter().flatten().collect()
 }
 
 /// The magnitude columns a catalog feeds (spec 2.7 renames).
@@ -304,7 +227,7 @@ const WISE12_ORDER: [CatalogKind; 3] = [
 /// W3), then per catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`.
 /// Columns of catalogs not given are not written, so that they never blank an
 /// existing column of the input.
-pub fn output_columns(catalogs: &[Catalog]) -> Vec<String> {
+pub fn output_columns(catalogs: &[Matched]) -> Vec<String> {
     let has = |k: CatalogKind| catalogs.iter().find(|c| c.kind == k);
     let mut cols: Vec<String> = Vec::new();
     if let Some(g) = has(CatalogKind::Gaia) {
@@ -336,12 +259,12 @@ pub fn output_columns(catalogs: &[Catalog]) -> Vec<String> {
     cols
 }
 
-/// The cells of [`output_columns`] for one source. A catalog's magnitudes, Gaia
+/// The cells of [`output_columns`] for source `s`. A catalog's magnitudes, Gaia
 /// astrometry and identifier are blank unless its counterpart is accepted (2.7 step
 /// 2); W1/W2 come from the highest-precedence accepted WISE match, whole (2.7 step 3).
-pub fn output_values(catalogs: &[Catalog], matches: &[CatalogMatch]) -> Vec<String> {
+pub fn output_values(catalogs: &[Matched], s: usize, matches: &[CatalogMatch]) -> Vec<String> {
     let find = |k: CatalogKind| catalogs.iter().position(|c| c.kind == k);
-    let accepted = |k: usize| matches[k].accepted().map(|i| catalogs[k].values(i));
+    let accepted = |k: usize| matches[k].accepted().then(|| catalogs[k].values(s));
     let nums = |out: &mut Vec<String>, vals: Option<&[f64]>, n: usize| {
         for j in 0..n {
             out.push(vals.map_or(String::new(), |v| fmt_f64(v[j])));
@@ -359,10 +282,7 @@ pub fn output_values(catalogs: &[Catalog], matches: &[CatalogMatch]) -> Vec<Stri
         nums(&mut out, accepted(k), 6);
     }
     let wise: Vec<usize> = WISE12_ORDER.iter().filter_map(|k| find(*k)).collect();
-    let winner = wise
-        .iter()
-        .copied()
-        .find(|&k| matches[k].accepted().is_some());
+    let winner = wise.iter().copied().find(|&k| matches[k].accepted());
     if !wise.is_empty() {
         nums(&mut out, winner.and_then(accepted), 4);
     }
@@ -375,12 +295,13 @@ pub fn output_values(catalogs: &[Catalog], matches: &[CatalogMatch]) -> Vec<Stri
     for kind in CatalogKind::ALL {
         if let Some(k) = find(kind) {
             let m = &matches[k];
-            out.push(
-                m.accepted()
-                    .map_or(String::new(), |i| catalogs[k].id(i).to_string()),
-            );
-            out.push(fmt_num_opt(m.neighbours.nearest.map(|(_, s)| s)));
-            out.push(fmt_num_opt(m.neighbours.second));
+            out.push(if m.accepted() {
+                catalogs[k].id(s).to_string()
+            } else {
+                String::new()
+            });
+            out.push(fmt_num_opt(m.nearest));
+            out.push(fmt_num_opt(m.second));
             out.push(fmt_f64(m.x_pu));
             out.push(m.cp_flag.to_string());
             out.push(fmt_num_opt(m.p_chance));
@@ -416,24 +337,20 @@ pub fn run(
     // Output order is fixed (CatalogKind::ALL) whatever the order of the arguments.
     let mut files: Vec<(CatalogKind, &Path)> = catalog_files.to_vec();
     files.sort_by_key(|(k, _)| CatalogKind::ALL.iter().position(|a| a == k));
-    let (table, catalogs) = rayon::join(
-        || Table::read(xray),
-        || {
-            files
-                .par_iter()
-                .map(|(k, p)| Catalog::read(*k, p))
-                .collect::<Result<Vec<Catalog>>>()
-        },
-    );
-    let (table, catalogs) = (table?, catalogs?);
+    let table = Table::read(xray)?;
     let sources = xray_sources(&table, cols)?;
+    // One catalog at a time, so that memory holds one catalog's reading window.
+    let catalogs = files
+        .iter()
+        .map(|(k, p)| Matched::read(*k, p, &sources, opts.radius))
+        .collect::<Result<Vec<Matched>>>()?;
     let new = output_columns(&catalogs);
     let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
     let layout = table.header.extended(&new_refs)?;
-    let matches = match_all(&sources, &catalogs, opts);
-    let values: Vec<Vec<String>> = matches
+    let values: Vec<Vec<String>> = sources
         .par_iter()
-        .map(|m| output_values(&catalogs, m))
+        .enumerate()
+        .map(|(s, src)| output_values(&catalogs, s, &match_source(src, s, &catalogs)))
         .collect();
     let mut w = Writer::create(out)?;
     w.write_row(&layout.names)?;
@@ -485,9 +402,9 @@ mod tests {
         assert!((p_chance(rho, 10.0) - (1.0 - (-1.0f64).exp())).abs() < 1e-15);
     }
 
-    fn grid_catalog() -> Catalog {
-        // A square grid of unWISE entries 2 arcsec apart around (100, 0): density
-        // 0.25 per arcsec^2 with no boundary effect within 30 arcsec.
+    /// A square grid of unWISE entries 2 arcsec apart around (100, 0): density
+    /// 0.25 per arcsec^2 with no boundary effect within 30 arcsec.
+    fn grid(sources: &[XraySource], radius: f64) -> Matched {
         let mut text = String::from(
             "objID,RAJ2000,DEJ2000,e_XposW1,e_XposW2,e_YposW1,e_YposW2,FW1,e_FW1,FW2,e_FW2\n",
         );
@@ -497,45 +414,45 @@ mod tests {
                 text.push_str(&format!("g{i}_{j},{ra},{dec},0.1,0.1,0.1,0.1,100,1,50,1\n"));
             }
         }
-        Catalog::parse(CatalogKind::UnWise, "grid.csv", text).unwrap()
+        Matched::parse(CatalogKind::UnWise, "grid.csv", text, sources, radius).unwrap()
     }
 
     #[test]
     fn density_of_a_grid() {
-        let cat = grid_catalog();
-        // nearest outside r0 = 0.5 is 2 arcsec away -> d_out = 30
-        let (ra, dec) = (100.0 + 0.3 / 3600.0, 0.0);
-        let cone = cat.within(ra, dec, 10.0);
-        let rho = local_density(&cat, ra, dec, 0.5, &cone, 10.0);
+        let src = |pu| XraySource {
+            ra: 100.0 + 0.3 / 3600.0,
+            dec: 0.0,
+            pu,
+        };
+        // nearest outside r0 = 0.5 is 1.7 arcsec away -> d_out = 30
+        let rho = grid(&[src(0.5)], 10.0).density(0);
         assert!((rho / 0.25 - 1.0).abs() < 0.02, "{rho}");
         // the same without a usable cone: the 30-arcsec search finds d_nr
-        assert_eq!(local_density(&cat, ra, dec, 0.5, &[], 1.0), rho);
+        assert_eq!(grid(&[src(0.5)], 1.0).density(0), rho);
         // r0 beyond every entry within 30 arcsec: d_out = 300 arcsec, past the
         // grid's edge (80 arcsec), so the density falls to the grid's 6561 entries
-        let rho = local_density(&cat, ra, dec, 31.0, &[], 1.0);
+        let rho = grid(&[src(31.0)], 1.0).density(0);
         assert!((rho - 6561.0 / (PI * 9e4)).abs() < 1e-12, "{rho}");
     }
 
     #[test]
     fn match_and_output_cells() {
-        let cat = grid_catalog();
         let src = XraySource {
             ra: 100.0,
             dec: 0.3 / 3600.0,
             pu: 0.7,
         };
-        let m = match_source(&src, std::slice::from_ref(&cat), &Options::default());
-        let nb = m[0].neighbours;
-        let (i, sep) = nb.nearest.unwrap();
-        assert_eq!(cat.id(i), "g0_0");
-        assert!((sep - 0.3).abs() < 1e-9);
-        assert!((nb.second.unwrap() - 1.7).abs() < 1e-9);
+        let cat = grid(&[src], 10.0);
+        let m = match_source(&src, 0, std::slice::from_ref(&cat));
+        assert_eq!(cat.id(0), "g0_0");
+        assert!((m[0].nearest.unwrap() - 0.3).abs() < 1e-9);
+        assert!((m[0].second.unwrap() - 1.7).abs() < 1e-9);
         // X_PU = sqrt((2*2.75*0.1)^2 + 0.7^2); second at 1.7 > 1.5 X_PU = 1.34
         let xp = (0.55f64 * 0.55 + 0.49).sqrt();
         assert!((m[0].x_pu - xp).abs() < 1e-12);
         assert_eq!(m[0].cp_flag, 0);
         let cols = output_columns(std::slice::from_ref(&cat));
-        let vals = output_values(std::slice::from_ref(&cat), &m);
+        let vals = output_values(std::slice::from_ref(&cat), 0, &m);
         assert_eq!(cols.len(), vals.len());
         let cell = |name: &str| &vals[cols.iter().position(|c| c == name).unwrap()];
         assert_eq!(cell("which_wise12"), "unwise");
