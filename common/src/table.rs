@@ -942,7 +942,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         return std::fs::write(path, bytes).map_err(|e| Error::io(&name, e));
     }
     let tmp = temporary_path(path)?;
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&name, e))?;
+    // A failed write (a full disk) leaves no partial temporary behind either.
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(&name, e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(&name, e)

@@ -57,16 +57,22 @@ impl Job {
     }
 
     pub fn run_make(&self, extra: &[&str]) -> std::process::Output {
-        Command::new("make")
-            .arg("-C")
+        self.command(extra)
+            .output()
+            .expect("make is needed for the Makefile tests")
+    }
+
+    /// The make command of [`Job::make`], to be started by the caller.
+    pub fn command(&self, extra: &[&str]) -> Command {
+        let mut make = Command::new("make");
+        make.arg("-C")
             .arg(root())
             .arg(format!("WORK={}", self.out().display()))
             .arg(format!("EXAMPLES={}", self.dir.join("examples").display()))
             .arg(format!("BIN={}", self.dir.join("bin").display()))
             .args(["BUILD=0", "FIELD=3fgl_j1306", "MC=2", "TREES=10", "SEED=5"])
-            .args(extra)
-            .output()
-            .expect("make is needed for the Makefile tests")
+            .args(extra);
+        make
     }
 
     /// Whether `make -q TARGET` says the target is up to date.

@@ -1,0 +1,516 @@
+//! Fuzzing every reader (issue 11 §1): mutated versions of the real example files
+//! (byte flips, truncations, deleted/duplicated/swapped columns and rows, huge and tiny
+//! numbers, NaN/inf spellings, non-UTF-8 bytes, very long lines, unbalanced quotes,
+//! BOMs, lone CRs, empty cells) fed to each tool's reading path, and random model files
+//! to `rforest predict`. Every case must end in exit 0, or exit 2 with one line
+//! `tool: <file>...: what` naming the mutated file: no panic, no other exit code, no
+//! hang (a per-case time limit).
+//!
+//! `cargo test --test it fuzz::` runs a short seeded version (CI); the benchmark run is
+//! `FUZZ_CASES=100000 FUZZ_SEED=7 cargo test --release --test it -- --ignored fuzz_long
+//! --nocapture` (cases per reader; prints the counts).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{bin, example, run_ok, scratch};
+
+/// xorshift64*: a small deterministic generator, so that a failing case is
+/// reproduced by its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One reading path: a tool, its arguments (`{}` is the mutated file), and the real
+/// file that is mutated.
+struct Target {
+    name: &'static str,
+    tool: &'static str,
+    args: Vec<String>,
+    base: Vec<u8>,
+}
+
+/// Cells that readers must take or refuse cleanly.
+const ODD_CELLS: &[&str] = &[
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "+inf",
+    "1e308",
+    "1e309",
+    "-1e309",
+    "1e-320",
+    "4.9e-324",
+    "-0",
+    "0x10",
+    "1_000",
+    "1e99999",
+    "TRUE",
+    "False",
+    "\u{0661}",
+    "1.5.5",
+    "--1",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "\"",
+    "\"\"",
+    "1,2",
+    "\t",
+    "0",
+    "-1",
+    "99999999999999999999",
+];
+
+/// Splits bytes into lines (keeping nothing of the LF).
+fn lines(b: &[u8]) -> Vec<Vec<u8>> {
+    b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect()
+}
+
+fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+    lines.join(&b'\n')
+}
+
+fn fields(line: &[u8]) -> Vec<Vec<u8>> {
+    line.split(|&c| c == b',').map(<[u8]>::to_vec).collect()
+}
+
+/// One random mutation of `b`.
+fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut out = b.to_vec();
+    let mut ls = lines(b);
+    let nl = ls.len();
+    match rng.below(16) {
+        0 => {
+            for _ in 0..1 + rng.below(4) {
+                if !out.is_empty() {
+                    let i = rng.below(out.len());
+                    out[i] = rng.next() as u8;
+                }
+            }
+        }
+        1 => out.truncate(rng.below(out.len() + 1)),
+        2 | 3 | 4 => {
+            // delete, duplicate or swap a column in every line
+            let ncol = fields(&ls[0]).len();
+            let (a, c) = (rng.below(ncol), rng.below(ncol));
+            let op = rng.below(3);
+            for l in &mut ls {
+                let mut f = fields(l);
+                if a < f.len() && c < f.len() {
+                    match op {
+                        0 => {
+                            f.remove(a);
+                        }
+                        1 => {
+                            let x = f[a].clone();
+                            f.insert(c, x);
+                        }
+                        _ => f.swap(a, c),
+                    }
+                }
+                *l = f.join(&b',');
+            }
+            out = join(&ls);
+        }
+        5 => {
+            // delete, duplicate or swap rows (the header included)
+            let (a, c) = (rng.below(nl), rng.below(nl));
+            match rng.below(3) {
+                0 => {
+                    ls.remove(a);
+                }
+                1 => {
+                    let x = ls[a].clone();
+                    ls.insert(c, x);
+                }
+                _ => ls.swap(a, c),
+            }
+            out = join(&ls);
+        }
+        6 | 7 | 8 => {
+            // an odd value or an empty cell in a random cell
+            let r = 1 + rng.below(nl.saturating_sub(1).max(1));
+            if r < nl {
+                let mut f = fields(&ls[r]);
+                let c = rng.below(f.len());
+                f[c] = if rng.below(3) == 0 {
+                    Vec::new()
+                } else {
+                    ODD_CELLS[rng.below(ODD_CELLS.len())].as_bytes().to_vec()
+                };
+                ls[r] = f.join(&b',');
+            }
+            out = join(&ls);
+        }
+        9 => {
+            let i = rng.below(out.len() + 1);
+            let bad: &[u8] = [&[0xff][..], &[0xc3], &[0xed, 0xa0, 0x80], &[0]][rng.below(4)];
+            out.splice(i..i, bad.iter().copied());
+        }
+        10 => {
+            // a very long line or cell
+            let i = rng.below(out.len() + 1);
+            let c = [b'1', b'x', b',', b' '][rng.below(4)];
+            out.splice(i..i, std::iter::repeat_n(c, 1 << (10 + rng.below(10))));
+        }
+        11 => {
+            let i = rng.below(out.len() + 1);
+            out.insert(i, b'"');
+        }
+        12 => out.splice(0..0, [0xef, 0xbb, 0xbf]).for_each(drop),
+        13 => {
+            // a lone CR, or every LF a CR
+            if rng.below(2) == 0 {
+                let i = rng.below(out.len() + 1);
+                out.insert(i, b'\r');
+            } else {
+                out.iter_mut()
+                    .filter(|c| **c == b'\n')
+                    .for_each(|c| *c = b'\r');
+            }
+        }
+        14 => {
+            // CR LF line ends, possibly mixed
+            let all = rng.below(2) == 0;
+            out = ls
+                .iter()
+                .map(|l| {
+                    let mut l = l.clone();
+                    if all || rng.below(2) == 0 {
+                        l.push(b'\r');
+                    }
+                    l
+                })
+                .collect::<Vec<_>>()
+                .join(&b'\n');
+        }
+        _ => {
+            // a header name replaced by another column's name
+            let mut f = fields(&ls[0]);
+            let (a, c) = (rng.below(f.len()), rng.below(f.len()));
+            f[a] = f[c].clone();
+            ls[0] = f.join(&b',');
+            out = join(&ls);
+        }
+    }
+    out
+}
+
+/// The first `n` lines of a file, with its final line end.
+fn head(path: &Path, n: usize) -> Vec<u8> {
+    let text = std::fs::read(path).unwrap();
+    let mut out: Vec<u8> = lines(&text)
+        .into_iter()
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(&b'\n');
+    out.push(b'\n');
+    out
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// The reading path of every tool, with real inputs made by the real tools from
+/// the NGC 3532 example (kept small, so that a case takes milliseconds).
+fn targets(dir: &Path) -> Vec<Target> {
+    let field = |f: &str| example(&format!("ngc3532/{f}"));
+    let s = |p: &Path| p.display().to_string();
+    let per = write(dir, "per.csv", &head(&field("input/per.csv"), 60));
+    let ave = write(
+        dir,
+        "ave.csv",
+        run_ok("fechner", &[&s(&per)], None).as_bytes(),
+    );
+    let cats = ["gaia", "2mass", "allwise", "catwise", "unwise"];
+    let mut cat_args = Vec::new();
+    for c in cats {
+        let p = write(
+            dir,
+            &format!("{c}.csv"),
+            &head(&field(&format!("input/{c}.csv")), 40),
+        );
+        cat_args.push(format!("--{c}"));
+        cat_args.push(s(&p));
+    }
+    let mut args: Vec<&str> = cat_args.iter().map(String::as_str).collect();
+    let ave_s = s(&ave);
+    args.push(&ave_s);
+    let mw = write(dir, "mw.csv", run_ok("xmatch", &args, None).as_bytes());
+    let ebv = write(
+        dir,
+        "ebv.csv",
+        run_ok("redden", &["--lookup", &s(&mw)], None).as_bytes(),
+    );
+    // a training set: every class, a few rows each (k = 4 needs 5)
+    let td_all = run_ok("redden", &["--ebv", "0.3"], None);
+    let mut td_lines = td_all.lines();
+    let td_head = td_lines.next().unwrap().to_string();
+    let class = td_head.split(',').position(|c| c == "Class").unwrap_or(1);
+    let mut per_class = std::collections::HashMap::new();
+    let mut td = format!("{td_head}\n");
+    for l in td_lines {
+        let c = l.split(',').nth(class).unwrap_or("").to_string();
+        let n = per_class.entry(c).or_insert(0);
+        if *n < 8 {
+            *n += 1;
+            td.push_str(l);
+            td.push('\n');
+        }
+    }
+    let td = write(dir, "td.csv", td.as_bytes());
+    let sampled = run_ok("mcsample", &["--seed", "1", &s(&td)], None);
+    let feats = write(
+        dir,
+        "feats.csv",
+        run_ok("features", &[], Some(sampled.as_bytes())).as_bytes(),
+    );
+    let model = dir.join("m.rf");
+    let balanced = run_ok("smote", &["--seed", "1", &s(&feats)], None);
+    run_ok(
+        "rforest",
+        &["train", "--trees", "3", "--seed", "1", "-o", &s(&model)],
+        Some(balanced.as_bytes()),
+    );
+    let pred = run_ok(
+        "rforest",
+        &["predict", "--model", &s(&model), &s(&feats)],
+        None,
+    );
+    let pred = write(dir, "pred.csv", pred.as_bytes());
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    let t = |name, tool, args: &[&str], base: Vec<u8>| Target {
+        name,
+        tool,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        base,
+    };
+    let mut xmatch_cat = cat_args.clone();
+    xmatch_cat[3] = "{}".into();
+    xmatch_cat.push(s(&ave));
+    let xmatch_cat: Vec<&str> = xmatch_cat.iter().map(String::as_str).collect();
+    let mut xmatch_x: Vec<&str> = cat_args.iter().map(String::as_str).collect();
+    xmatch_x.push("{}");
+    let model_s = s(&model);
+    let feats_s = s(&feats);
+    vec![
+        t("fechner", "fechner", &["{}"], read(&per)),
+        t("xmatch-xray", "xmatch", &xmatch_x, read(&ave)),
+        t(
+            "xmatch-catalog",
+            "xmatch",
+            &xmatch_cat,
+            read(&dir.join("2mass.csv")),
+        ),
+        t("redden-lookup", "redden", &["--lookup", "{}"], read(&mw)),
+        t("redden-ebv", "redden", &["--ebv", "0.5", "{}"], read(&td)),
+        t("ebvbins", "ebvbins", &["--dir", "DIR", "{}"], read(&ebv)),
+        t("mcsample", "mcsample", &["--seed", "1", "{}"], read(&ebv)),
+        t("features", "features", &["{}"], sampled.into_bytes()),
+        t(
+            "standardize",
+            "standardize",
+            &["--fit", "{}", &feats_s],
+            read(&feats),
+        ),
+        t("smote", "smote", &["--seed", "1", "{}"], read(&feats)),
+        t(
+            "rforest-train",
+            "rforest",
+            &["train", "--trees", "2", "{}"],
+            read(&feats),
+        ),
+        t(
+            "rforest-predict",
+            "rforest",
+            &["predict", "--model", &model_s, "{}"],
+            read(&feats),
+        ),
+        t(
+            "rforest-model",
+            "rforest",
+            &["predict", "--model", "{}", &feats_s],
+            read(&model),
+        ),
+        t("ctscore", "ctscore", &["{}"], read(&pred)),
+        t(
+            "ctscore-join",
+            "ctscore",
+            &["--join", "{}", &s(&pred)],
+            read(&ebv),
+        ),
+    ]
+}
+
+/// What one case gave, when it broke the rule.
+fn check(target: &Target, input: &Path, dir: &Path, limit: Duration) -> Result<(), String> {
+    let args: Vec<String> = target
+        .args
+        .iter()
+        .map(|a| match a.as_str() {
+            "{}" => input.display().to_string(),
+            "DIR" => dir.join("bins").display().to_string(),
+            _ => a.clone(),
+        })
+        .collect();
+    let mut child = Command::new(bin(target.tool))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("no answer within {limit:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let err = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(2) => {
+            let msg = err.trim_end_matches('\n');
+            let file = input.display().to_string();
+            if msg.contains('\n') || !msg.starts_with(&format!("{}: ", target.tool)) {
+                Err(format!("not one line: {err:?}"))
+            } else if !msg.contains(&file) && !msg.contains("model") {
+                Err(format!("does not name the file: {msg}"))
+            } else {
+                Ok(())
+            }
+        }
+        other => Err(format!("exit {other:?}: {err}")),
+    }
+}
+
+/// Runs `cases` mutated inputs per reader on two threads; returns the failures.
+fn fuzz(cases: usize, seed: u64, limit: Duration) -> Vec<String> {
+    let dir = scratch("fuzz");
+    let targets = targets(&dir);
+    let mut failures = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        let start = Instant::now();
+        let found: Vec<String> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..2)
+                .map(|w| {
+                    let (dir, target) = (&dir, target);
+                    scope.spawn(move || {
+                        let wdir = dir.join(format!("{}-{w}", target.name));
+                        std::fs::create_dir_all(&wdir).unwrap();
+                        let mut out = Vec::new();
+                        for case in (w..cases).step_by(2) {
+                            let case_seed = seed ^ ((t as u64) << 48) ^ case as u64;
+                            let mut rng = Rng(case_seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+                            let mut bytes = target.base.clone();
+                            if target.name == "rforest-model" && rng.below(4) == 0 {
+                                // a random model file
+                                bytes = (0..rng.below(4096)).map(|_| rng.next() as u8).collect();
+                            } else {
+                                for _ in 0..1 + rng.below(3) {
+                                    bytes = mutate(&bytes, &mut rng);
+                                }
+                            }
+                            let input = wdir.join("input.csv");
+                            std::fs::File::create(&input)
+                                .and_then(|mut f| f.write_all(&bytes))
+                                .unwrap();
+                            if let Err(e) = check(target, &input, &wdir, limit) {
+                                let keep = wdir.join(format!("fail-{case_seed:x}.csv"));
+                                let _ = std::fs::rename(&input, &keep);
+                                out.push(format!(
+                                    "{} case seed {case_seed:#x} ({}): {e}",
+                                    target.name,
+                                    keep.display()
+                                ));
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        eprintln!(
+            "fuzz {}: {cases} cases, {} failures, {:.1} s",
+            target.name,
+            found.len(),
+            start.elapsed().as_secs_f64()
+        );
+        failures.extend(found);
+    }
+    if failures.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    failures
+}
+
+fn report(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The seeded short run for CI: every reader, a few hundred cases each.
+#[test]
+fn fuzz_every_reader_seeded() {
+    report(&fuzz(120, 11, Duration::from_secs(20)));
+}
+
+/// The benchmark run (see the module doc): FUZZ_CASES per reader.
+#[test]
+#[ignore]
+fn fuzz_long() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let cases = env("FUZZ_CASES", 100_000) as usize;
+    report(&fuzz(cases, env("FUZZ_SEED", 7), Duration::from_secs(30)));
+}
