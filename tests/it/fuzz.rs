@@ -92,6 +92,20 @@ fn fields(line: &[u8]) -> Vec<Vec<u8>> {
     line.split(|&c| c == b',').map(<[u8]>::to_vec).collect()
 }
 
+/// Deletes item `a` (op 0), copies it to `c` (op 1), or swaps `a` and `c`.
+fn reorder<T: Clone>(v: &mut Vec<T>, op: usize, a: usize, c: usize) {
+    match op {
+        0 => {
+            v.remove(a);
+        }
+        1 => {
+            let x = v[a].clone();
+            v.insert(c, x);
+        }
+        _ => v.swap(a, c),
+    }
+}
+
 /// One random mutation of `b`.
 fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut out = b.to_vec();
@@ -115,16 +129,7 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
             for l in &mut ls {
                 let mut f = fields(l);
                 if a < f.len() && c < f.len() {
-                    match op {
-                        0 => {
-                            f.remove(a);
-                        }
-                        1 => {
-                            let x = f[a].clone();
-                            f.insert(c, x);
-                        }
-                        _ => f.swap(a, c),
-                    }
+                    reorder(&mut f, op, a, c);
                 }
                 *l = f.join(&b',');
             }
@@ -133,16 +138,7 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
         5 => {
             // delete, duplicate or swap rows (the header included)
             let (a, c) = (rng.below(nl), rng.below(nl));
-            match rng.below(3) {
-                0 => {
-                    ls.remove(a);
-                }
-                1 => {
-                    let x = ls[a].clone();
-                    ls.insert(c, x);
-                }
-                _ => ls.swap(a, c),
-            }
+            reorder(&mut ls, rng.below(3), a, c);
             out = join(&ls);
         }
         6 | 7 | 8 => {
@@ -280,12 +276,13 @@ fn targets(dir: &Path) -> Vec<Target> {
         }
     }
     let td = write(dir, "td.csv", td.as_bytes());
-    let sampled = run_ok("mcsample", &["--seed", "1", &s(&td)], None);
-    let feats = write(
-        dir,
-        "feats.csv",
-        run_ok("features", &[], Some(sampled.as_bytes())).as_bytes(),
-    );
+    // a table's features of Monte-Carlo replica 0; returns the sampled table too
+    let features_of = |table: &Path, name: &str| {
+        let sampled = run_ok("mcsample", &["--seed", "1", &s(table)], None);
+        let f = run_ok("features", &[], Some(sampled.as_bytes()));
+        (write(dir, name, f.as_bytes()), sampled)
+    };
+    let (feats, sampled) = features_of(&td, "feats.csv");
     let model = dir.join("m.rf");
     let balanced = run_ok("smote", &["--seed", "1", &s(&feats)], None);
     run_ok(
@@ -299,6 +296,28 @@ fn targets(dir: &Path) -> Vec<Target> {
         None,
     );
     let pred = write(dir, "pred.csv", pred.as_bytes());
+    // the field's predictions and its classified table
+    let (field_feats, _) = features_of(&ebv, "field_feats.csv");
+    let scaled = run_ok(
+        "standardize",
+        &["--fit", &s(&feats), &s(&field_feats)],
+        None,
+    );
+    let field_pred = write(
+        dir,
+        "field_pred.csv",
+        run_ok(
+            "rforest",
+            &["predict", "--model", &s(&model)],
+            Some(scaled.as_bytes()),
+        )
+        .as_bytes(),
+    );
+    let classified = write(
+        dir,
+        "classified.csv",
+        run_ok("ctscore", &["--join", &s(&ebv), &s(&field_pred)], None).as_bytes(),
+    );
     let read = |p: &Path| std::fs::read(p).unwrap();
     let t = |name, tool, args: &[&str], base: Vec<u8>| Target {
         name,
@@ -357,9 +376,11 @@ fn targets(dir: &Path) -> Vec<Target> {
         t(
             "ctscore-join",
             "ctscore",
-            &["--join", "{}", &s(&pred)],
+            &["--join", "{}", &s(&field_pred)],
             read(&ebv),
         ),
+        t("regions", "regions", &["{}"], read(&classified)),
+        t("report", "report", &["{}"], read(&classified)),
     ]
 }
 
