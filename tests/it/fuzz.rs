@@ -121,7 +121,7 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
             }
         }
         1 => out.truncate(rng.below(out.len() + 1)),
-        2 | 3 | 4 => {
+        2..=4 => {
             // delete, duplicate or swap a column in every line
             let ncol = fields(&ls[0]).len();
             let (a, c) = (rng.below(ncol), rng.below(ncol));
@@ -141,7 +141,7 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
             reorder(&mut ls, rng.below(3), a, c);
             out = join(&ls);
         }
-        6 | 7 | 8 => {
+        6..=8 => {
             // an odd value or an empty cell in a random cell
             let r = 1 + rng.below(nl.saturating_sub(1).max(1));
             if r < nl {
@@ -357,7 +357,7 @@ fn targets(dir: &Path) -> Vec<Target> {
         t(
             "rforest-train",
             "rforest",
-            &["train", "--trees", "2", "{}"],
+            &["train", "--trees", "2", "--seed", "1", "-o", "OUT", "{}"],
             read(&feats),
         ),
         t(
@@ -392,6 +392,7 @@ fn check(target: &Target, input: &Path, dir: &Path, limit: Duration) -> Result<(
         .map(|a| match a.as_str() {
             "{}" => input.display().to_string(),
             "DIR" => dir.join("bins").display().to_string(),
+            "OUT" => dir.join("out.rf").display().to_string(),
             _ => a.clone(),
         })
         .collect();

@@ -79,7 +79,7 @@ fn make_killed_at_random_moments_resumes_to_the_same_bytes() {
     for _ in 0..5 {
         let child = spawn_group(&mut job.command(&["-j2", "field"]));
         // -j2 on two cores takes about half as long as -j1
-        if kill_after(child, 50 + moments.next_ms(took / 2)) {
+        if kill_after(child, 50 + moments.next_ms(took / 4)) {
             kills += 1;
         }
         // whatever a kill left, the final table is either absent or complete
@@ -149,7 +149,7 @@ fn classify_and_loocv_killed_restart_to_the_same_bytes() {
             for p in &outputs {
                 let _ = std::fs::remove_file(p);
             }
-            if kill_after(spawn_group(&mut command()), 20 + moments.next_ms(took)) {
+            if kill_after(spawn_group(&mut command()), 10 + moments.next_ms(took / 2)) {
                 kills += 1;
             }
             for (p, w) in outputs.iter().zip(&want) {
@@ -247,6 +247,8 @@ fn full_disk_and_unwritable_output_leave_nothing_behind() {
                 "train",
                 "--trees",
                 "20",
+                "--seed",
+                "1",
                 &feats_path,
                 "-o",
                 &in_dir(m, "m.rf"),
