@@ -63,7 +63,7 @@ proptest! {
         let (f_lo, f_hi) = (abs.factor(lo, 2.0, e1, e2), abs.factor(hi, 2.0, e1, e2));
         for f in [f_lo, f_hi] {
             // 1 at N_H = 0 up to the rounding of the tabulated cross-section grid
-            prop_assert!(f >= 0.0 && f <= 1.0 + 1e-9, "factor {f} at band {band}");
+            prop_assert!((0.0..=1.0 + 1e-9).contains(&f), "factor {f} at band {band}");
         }
         prop_assert!(f_hi <= f_lo, "{f_hi} at {hi} > {f_lo} at {lo}");
         if hi < 50.0 {
