@@ -85,6 +85,7 @@ fn main() -> ExitCode {
         let (td_table, td) = args
             .training_set
             .load(&args.class_column.class_column, &[])?;
+        td.check_smote(td_table.header.file(), args.replica.options()?.k)?;
         let map = SfdMap::open(args.map.map.as_deref())?;
         let ebv = lookup_ebv(&table, &map, RA, DEC)?;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::absorption::Absorption;
-use common::loocv::{LoocvOptions, left_out_rows, loocv_plan, loocv_units};
+use common::loocv::{LoocvOptions, check_folds, left_out_rows, loocv_plan, loocv_units};
 use common::outlier;
 use common::progress::Progress;
 use common::redden::lookup_ebv;
@@ -78,6 +78,7 @@ fn main() -> ExitCode {
             replica: args.replica.options()?,
         };
         let rows = left_out_rows(&td.class, args.limit, opts.seed);
+        check_folds(table.header.file(), &td.class, &rows, opts.replica.k)?;
         let plan = loocv_plan(&rows, opts.replicas);
         if args.shards.plan {
             return plan.print(args.shards.shards as usize, args.output.path());

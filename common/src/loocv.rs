@@ -24,6 +24,26 @@ pub struct LoocvOptions {
     pub replica: ReplicaOptions,
 }
 
+/// Checks before any fold that SMOTE can balance the training set of every fold (the
+/// training set less its left-out source); the error names the training-set `file`.
+pub fn check_folds(file: &str, classes: &[Option<usize>], rows: &[usize], k: usize) -> Result<()> {
+    let mut members = [0usize; N_CLASSES];
+    for &c in classes.iter().flatten() {
+        members[c] += 1;
+    }
+    let mut left: Vec<usize> = rows.iter().filter_map(|&r| classes[r]).collect();
+    left.sort_unstable();
+    left.dedup();
+    for c in left {
+        let mut fold = members;
+        fold[c] -= 1;
+        crate::smote::check_members(&fold, k).map_err(|m| {
+            crate::error::Error::file(file, format!("{m} once a source is left out"))
+        })?;
+    }
+    Ok(())
+}
+
 /// The rows to leave out: all of them, or a stratified subset of `limit` rows (class
 /// shares kept by largest remainders, at least one per class), in table order.
 pub fn left_out_rows(classes: &[Option<usize>], limit: Option<usize>, seed: u64) -> Vec<usize> {

@@ -502,6 +502,12 @@ pub fn sources_from_table(table: &crate::table::Table) -> Result<Vec<Source>> {
     let name = h.require_any(&[crate::schema::NAME, "name"])?;
     let ra = h.require_any(&[crate::schema::RA, "ra"])?;
     let dec = h.require_any(&[crate::schema::DEC, "dec"])?;
+    if table.is_empty() {
+        return Err(Error::file(
+            table.header.file(),
+            "the source list has no source",
+        ));
+    }
     let mut out = Vec::with_capacity(table.len());
     for row in &table.rows {
         let angle = |col: usize, hours: bool| {

@@ -161,6 +161,9 @@ fn columns(study: Study) -> Vec<String> {
 /// One per-replica row read back.
 #[derive(Debug, Clone)]
 struct ShardRow {
+    /// Where the row was read, for messages.
+    file: String,
+    line: u64,
     name: String,
     /// `ebv` (classify) or the literature class (loocv).
     ebv: f64,
@@ -360,6 +363,8 @@ fn parse_row(study: Study, file: &str, line: u64, text: &str) -> Result<ShardRow
         }
     };
     Ok(ShardRow {
+        file: file.to_string(),
+        line,
         name: record[0].to_string(),
         ebv,
         truth,
@@ -617,10 +622,13 @@ impl Merged {
             for r in 0..self.plan.replicas {
                 let row = &self.rows[base + r][0];
                 if row.name != first.name {
-                    return Err(Error::invalid(format!(
-                        "fold {}: replica {r} is of '{}', replica 0 of '{}'",
-                        group.id, row.name, first.name
-                    )));
+                    return Err(Error::input(
+                        at(&row.file, row.line),
+                        format!(
+                            "fold {}: replica {r} is of '{}', replica 0 ({}:{}) of '{}'",
+                            group.id, row.name, first.file, first.line, first.name
+                        ),
+                    ));
                 }
                 s.push(row.p);
             }
@@ -633,38 +641,57 @@ impl Merged {
     /// table the run classified), by source name.
     pub fn classify(&self, names: &[String]) -> Result<(Vec<f64>, Samples)> {
         let replicas = self.plan.replicas;
-        // Per source: its E(B-V) and the replicas found so far.
-        type Partial = (f64, Vec<Option<[f64; N_CLASSES]>>);
+        // Per source: its E(B-V), its bin (the unit of its first row, divided by the
+        // replicas) and the replicas found so far.
+        type Partial = (f64, usize, Vec<Option<[f64; N_CLASSES]>>);
         let mut by_name: HashMap<&str, Partial> = HashMap::new();
         for (i, unit_rows) in self.rows.iter().enumerate() {
             let r = i % replicas;
             for row in unit_rows {
                 let entry = by_name
                     .entry(row.name.as_str())
-                    .or_insert_with(|| (row.ebv, vec![None; replicas]));
-                if entry.1[r].is_some() {
-                    return Err(Error::invalid(format!(
-                        "source '{}' has two rows for replica {r}: source names must be unique to merge",
-                        row.name
-                    )));
+                    .or_insert_with(|| (row.ebv, i / replicas, vec![None; replicas]));
+                if entry.2[r].is_some() {
+                    return Err(Error::input(
+                        at(&row.file, row.line),
+                        format!(
+                            "source '{}' has two rows for replica {r}: source names must be unique to merge",
+                            row.name
+                        ),
+                    ));
                 }
-                entry.1[r] = Some(row.p);
+                entry.2[r] = Some(row.p);
             }
         }
         let mut ebv = Vec::with_capacity(names.len());
         let mut samples = Vec::with_capacity(names.len());
         for name in names {
-            let (e, s) = by_name.get(name.trim()).ok_or_else(|| {
+            let (e, bin, s) = by_name.get(name.trim()).ok_or_else(|| {
                 Error::invalid(format!(
                     "source '{name}' of the table is in no shard: not the table these shards classified"
                 ))
             })?;
             ebv.push(*e);
-            samples.push(
-                s.iter()
-                    .map(|p| p.expect("every unit has its rows"))
-                    .collect(),
-            );
+            let mut replica_p = Vec::with_capacity(replicas);
+            for (r, p) in s.iter().enumerate() {
+                // The unit of the source's bin and this replica holds other names.
+                let unit = &self.rows[bin * replicas + r];
+                let found = p.ok_or_else(|| match unit.first() {
+                    Some(row) => Error::input(
+                        at(&row.file, row.line),
+                        format!(
+                            "source '{}' has no row for replica {r}: this shard's rows of its bin name other sources",
+                            name.trim()
+                        ),
+                    ),
+                    None => Error::invalid(format!(
+                        "source '{}' has no row for replica {r}",
+                        name.trim()
+                    )),
+                })?;
+                replica_p.push(found);
+            }
+            samples.push(replica_p);
         }
         Ok((ebv, samples))
     }

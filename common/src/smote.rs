@@ -101,11 +101,7 @@ pub fn smote(x: &[f64], n_features: usize, y: &[u8], k: usize, id: StreamId) -> 
             continue;
         }
         if n_c < k + 1 {
-            return Err(Error::invalid(format!(
-                "SMOTE: class {} has {n_c} member(s); k = {k} neighbours need at least {}",
-                CLASSES[c],
-                k + 1
-            )));
+            return Err(Error::invalid(too_few(c, n_c, k)));
         }
         // The class's rows, sentinel-filled, contiguous.
         let pts: Vec<f64> = rows.iter().flat_map(|&i| filled(i)).collect();
@@ -233,6 +229,29 @@ fn nearest_neighbours(pts: &[f64], n_features: usize, k: usize) -> Vec<usize> {
         nn.extend(best.iter().map(|&(_, j)| j));
     }
     nn
+}
+
+fn too_few(class: usize, n: usize, k: usize) -> String {
+    format!(
+        "SMOTE: class {} has {n} member(s); k = {k} neighbours need at least {}",
+        CLASSES[class],
+        k + 1
+    )
+}
+
+/// Checks that SMOTE with `k` neighbours can balance a training set of `members` per
+/// class (an empty class and the largest are not oversampled), so that a tool can
+/// refuse a training-set file before any replica runs.
+pub fn check_members(members: &[usize; N_CLASSES], k: usize) -> std::result::Result<(), String> {
+    let n_max = members.iter().copied().max().unwrap_or(0);
+    match members
+        .iter()
+        .enumerate()
+        .find(|&(_, &n)| n != 0 && n != n_max && n < k + 1)
+    {
+        Some((c, &n)) => Err(too_few(c, n, k)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use crate::bands::{BANDS, FLUX_COLUMNS, N_BANDS};
 use crate::classes::class_index;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::schema;
 use crate::table::{Row, Table, Writer};
 
@@ -55,6 +55,16 @@ struct Columns {
 }
 
 impl Sources {
+    /// Checks that SMOTE with `k` neighbours can balance this training set; the error
+    /// names its `file`.
+    pub fn check_smote(&self, file: &str, k: usize) -> Result<()> {
+        let mut members = [0usize; crate::classes::N_CLASSES];
+        for &c in self.class.iter().flatten() {
+            members[c] += 1;
+        }
+        crate::smote::check_members(&members, k).map_err(|m| Error::file(file, m))
+    }
+
     /// An empty set with room for `n` rows.
     fn with_capacity(n: usize) -> Sources {
         Sources {

@@ -8,14 +8,15 @@
 //!
 //! `cargo test --test it fuzz::` runs a short seeded version (CI); the benchmark run is
 //! `FUZZ_CASES=100000 FUZZ_SEED=7 cargo test --release --test it -- --ignored fuzz_long
-//! --nocapture` (cases per reader; prints the counts).
+//! --nocapture` (cases per reader; prints the counts); `FUZZ_WORKERS` (default 2) runs
+//! that many cases at once, `FUZZ_ONLY=fechner,xmatch-xray` a subset of the readers.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, example, run_ok, scratch};
+use crate::util::{bin, example, refs, root, run_ok, scratch};
 
 /// xorshift64*: a small deterministic generator, so that a failing case is
 /// reproduced by its seed.
@@ -111,7 +112,7 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut out = b.to_vec();
     let mut ls = lines(b);
     let nl = ls.len();
-    match rng.below(16) {
+    match rng.below(18) {
         0 => {
             for _ in 0..1 + rng.below(4) {
                 if !out.is_empty() {
@@ -197,6 +198,29 @@ fn mutate(b: &[u8], rng: &mut Rng) -> Vec<u8> {
                 })
                 .collect::<Vec<_>>()
                 .join(&b'\n');
+        }
+        15 => {
+            // a digit changed, or digits added: sizes, counts and offsets of the
+            // VOTable and FITS headers (arraysize, NAXIS2, TFORM, TNULL) as much as values
+            let digits: Vec<usize> = (0..out.len())
+                .filter(|&i| out[i].is_ascii_digit())
+                .collect();
+            if !digits.is_empty() {
+                let i = digits[rng.below(digits.len())];
+                if rng.below(2) == 0 {
+                    out[i] = b'0' + rng.below(10) as u8;
+                } else {
+                    out.splice(i..i, std::iter::repeat_n(b'9', 1 + rng.below(12)));
+                }
+            }
+        }
+        16 => {
+            // a random span copied elsewhere (a repeated tag, card, block or row)
+            let a = rng.below(out.len() + 1);
+            let len = rng.below(out.len() - a + 1).min(1 << 12);
+            let span = out[a..a + len].to_vec();
+            let at = rng.below(out.len() + 1);
+            out.splice(at..at, span);
         }
         _ => {
             // a header name replaced by another column's name
@@ -333,7 +357,7 @@ fn targets(dir: &Path) -> Vec<Target> {
     xmatch_x.push("{}");
     let model_s = s(&model);
     let feats_s = s(&feats);
-    vec![
+    let mut targets = vec![
         t("fechner", "fechner", &["{}"], read(&per)),
         t("xmatch-xray", "xmatch", &xmatch_x, read(&ave)),
         t(
@@ -381,6 +405,170 @@ fn targets(dir: &Path) -> Vec<Target> {
         ),
         t("regions", "regions", &["{}"], read(&classified)),
         t("report", "report", &["{}"], read(&classified)),
+    ];
+    targets.extend(formats_and_shards(dir));
+    targets
+}
+
+/// The reading paths of VOTable and FITS inputs (the 3FGL J1306 field as astropy
+/// writes it: BINARY2 VOTables, FITS binary tables; a TABLEDATA VOTable as
+/// `--format votable` writes it), of `query --sources`, of `classify` and `loocv`
+/// (source table and training set), and of `ctscore --merge` shards.
+fn formats_and_shards(dir: &Path) -> Vec<Target> {
+    let field = |f: &str| example(&format!("3fgl_j1306/{f}"));
+    let s = |p: &Path| p.display().to_string();
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let t = |name, tool, args: &[String], base: Vec<u8>| Target {
+        name,
+        tool,
+        args: args.to_vec(),
+        base,
+    };
+    let per = s(&field("input/per.csv"));
+    let ave = write(
+        dir,
+        "j1306_ave.csv",
+        run_ok("fechner", &[&per], None).as_bytes(),
+    );
+    let ave_vot = run_ok("fechner", &["--format", "votable", &per], None);
+    // xmatch with the field's CSV catalogs, one of them (`--<cat> {}`) or the X-ray
+    // table (`{}` last) replaced by the mutated file
+    let xmatch = |mutated: Option<&str>| -> Vec<String> {
+        let mut args = Vec::new();
+        for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
+            args.push(format!("--{c}"));
+            args.push(if mutated == Some(c) {
+                "{}".to_string()
+            } else {
+                s(&field(&format!("input/{c}.csv")))
+            });
+        }
+        args.push(if mutated.is_some() {
+            s(&ave)
+        } else {
+            "{}".into()
+        });
+        args
+    };
+    let a = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
+    // a raw training set of 6 sources per class, and a table of 12 sources
+    let td_all = std::fs::read_to_string(root().join("common/data/td_2941.csv")).unwrap();
+    let mut td_lines = td_all.lines();
+    let td_head = td_lines.next().unwrap();
+    let class = td_head.split(',').position(|c| c == "True_Class").unwrap();
+    let mut per_class = std::collections::HashMap::new();
+    let mut td = format!("{td_head}\n");
+    for l in td_lines {
+        let n = per_class
+            .entry(l.split(',').nth(class).unwrap_or("").to_string())
+            .or_insert(0);
+        if *n < 6 {
+            *n += 1;
+            td.push_str(l);
+            td.push('\n');
+        }
+    }
+    let td = write(dir, "td_raw.csv", td.as_bytes());
+    let sources = write(
+        dir,
+        "sources.csv",
+        &head(&example("hess/hess_fields.csv"), 13),
+    );
+    let quick = ["--mc", "2", "--trees", "3", "--quiet", "--training-set"];
+    let classify = |table: &str| -> Vec<String> {
+        let mut v = a(&quick);
+        v.extend([s(&td), table.to_string()]);
+        v
+    };
+    let mut loocv = a(&quick);
+    loocv.extend([s(&td), "--limit".into(), "4".into()]);
+    // shards of a classify run and of a LOOCV, the second of three mutated
+    let shards = |tool: &str, args: &[String], stem: &str| -> Vec<String> {
+        (1..=3)
+            .map(|i| {
+                let p = s(&dir.join(format!("{stem}{i}.csv")));
+                let mut v = args.to_vec();
+                v.extend(["--shard".into(), format!("{i}/3"), "-o".into(), p.clone()]);
+                run_ok(tool, &refs(&v), None);
+                p
+            })
+            .collect()
+    };
+    let c_shards = shards("classify", &classify(&s(&sources)), "cshard");
+    let l_shards = shards("loocv", &loocv.clone(), "lshard");
+    let merge = |sh: &[String], extra: &[String]| -> Vec<String> {
+        let mut v = a(&["--merge", &sh[0], "{}", &sh[2]]);
+        v.extend(extra.iter().cloned());
+        v
+    };
+    let mut loocv_td = a(&["--mc", "2", "--trees", "3", "--quiet", "--limit", "4"]);
+    loocv_td.extend(["--training-set".into(), "{}".into()]);
+    vec![
+        t(
+            "fechner-votable",
+            "fechner",
+            &a(&["{}"]),
+            read(&field("votable/per.vot")),
+        ),
+        t(
+            "fechner-fits",
+            "fechner",
+            &a(&["{}"]),
+            read(&field("fits/per.fits")),
+        ),
+        t(
+            "xmatch-catalog-votable",
+            "xmatch",
+            &xmatch(Some("gaia")),
+            read(&field("votable/gaia.vot")),
+        ),
+        t(
+            "xmatch-catalog-fits",
+            "xmatch",
+            &xmatch(Some("2mass")),
+            read(&field("fits/2mass.fits")),
+        ),
+        t(
+            "xmatch-xray-votable",
+            "xmatch",
+            &xmatch(None),
+            ave_vot.into_bytes(),
+        ),
+        t(
+            "query-sources",
+            "query",
+            &a(&["--sources", "{}", "--dir", "DIR"]),
+            read(&sources),
+        ),
+        t("classify", "classify", &classify("{}"), read(&sources)),
+        t(
+            "classify-training-set",
+            "classify",
+            &a(&[
+                "--mc",
+                "2",
+                "--trees",
+                "3",
+                "--quiet",
+                "--training-set",
+                "{}",
+                &s(&sources),
+            ]),
+            read(&td),
+        ),
+        t("loocv-training-set", "loocv", &loocv_td, read(&td)),
+        t(
+            "ctscore-merge-classify",
+            "ctscore",
+            &merge(&c_shards, &a(&["--join", &s(&sources)])),
+            read(Path::new(&c_shards[1])),
+        ),
+        t(
+            "ctscore-merge-loocv",
+            "ctscore",
+            &merge(&l_shards, &[]),
+            read(Path::new(&l_shards[1])),
+        ),
     ]
 }
 
@@ -421,7 +609,15 @@ fn check(target: &Target, input: &Path, dir: &Path, limit: Duration) -> Result<(
         }
         std::thread::sleep(Duration::from_millis(1));
     };
-    let err = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    let mut err = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    // a message quoting a mutated cell of megabytes is cut for the report
+    if err.len() > 2000 {
+        let cut = (0..=2000)
+            .rev()
+            .find(|&i| err.is_char_boundary(i))
+            .unwrap_or(0);
+        err.replace_range(cut.., "…");
+    }
     match status.code() {
         Some(0) => Ok(()),
         Some(2) => {
@@ -439,22 +635,26 @@ fn check(target: &Target, input: &Path, dir: &Path, limit: Duration) -> Result<(
     }
 }
 
-/// Runs `cases` mutated inputs per reader on two threads; returns the failures.
-fn fuzz(cases: usize, seed: u64, limit: Duration) -> Vec<String> {
+/// Runs `cases` mutated inputs per reader on `workers` threads, for the readers named
+/// in `only` (all when empty); returns the failures.
+fn fuzz(cases: usize, seed: u64, limit: Duration, workers: usize, only: &[&str]) -> Vec<String> {
     let dir = scratch("fuzz");
     let targets = targets(&dir);
     let mut failures = Vec::new();
     for (t, target) in targets.iter().enumerate() {
+        if !only.is_empty() && !only.contains(&target.name) {
+            continue;
+        }
         let start = Instant::now();
         let found: Vec<String> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..2)
+            let workers: Vec<_> = (0..workers)
                 .map(|w| {
                     let (dir, target) = (&dir, target);
                     scope.spawn(move || {
                         let wdir = dir.join(format!("{}-{w}", target.name));
                         std::fs::create_dir_all(&wdir).unwrap();
                         let mut out = Vec::new();
-                        for case in (w..cases).step_by(2) {
+                        for case in (w..cases).step_by(workers) {
                             let case_seed = seed ^ ((t as u64) << 48) ^ case as u64;
                             let mut rng = Rng(case_seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
                             let mut bytes = target.base.clone();
@@ -520,7 +720,7 @@ fn report(failures: &[String]) {
 /// The seeded short run for CI: every reader, a few hundred cases each.
 #[test]
 fn fuzz_every_reader_seeded() {
-    report(&fuzz(120, 11, Duration::from_secs(20)));
+    report(&fuzz(120, 11, Duration::from_secs(20), 2, &[]));
 }
 
 /// The benchmark run (see the module doc): FUZZ_CASES per reader.
@@ -534,5 +734,14 @@ fn fuzz_long() {
             .unwrap_or(d)
     };
     let cases = env("FUZZ_CASES", 100_000) as usize;
-    report(&fuzz(cases, env("FUZZ_SEED", 7), Duration::from_secs(30)));
+    let workers = env("FUZZ_WORKERS", 2) as usize;
+    let only = std::env::var("FUZZ_ONLY").unwrap_or_default();
+    let only: Vec<&str> = only.split(',').filter(|n| !n.is_empty()).collect();
+    report(&fuzz(
+        cases,
+        env("FUZZ_SEED", 7),
+        Duration::from_secs(30),
+        workers.max(1),
+        &only,
+    ));
 }
