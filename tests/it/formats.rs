@@ -170,8 +170,10 @@ fn truncated_files_name_the_file_and_the_column() {
 #[test]
 fn unsupported_column_types_name_the_column() {
     let dir = tempdir("unsupported");
-    // A good X-ray table, a catalog to refuse.
-    let xray = input("csv", "per");
+    // A good X-ray table (xmatch reads it before the catalogs), a catalog to refuse.
+    let ave = dir.join("ave.csv");
+    std::fs::write(&ave, run_ok("fechner", &[&input("csv", "per")], None)).unwrap();
+    let xray = ave.display().to_string();
     // FITS: a complex column (TFORM M) where astropy wrote a double.
     let mut bytes = std::fs::read(input("fits", "gaia")).unwrap();
     let card = b"TFORM5  = 'D       '";
