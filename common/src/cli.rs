@@ -11,8 +11,28 @@ pub fn run(tool: &str, body: impl FnOnce() -> Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{tool}: {e}");
+            eprintln!("{tool}: {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
+    }
+}
+
+/// A message on one line: line breaks that a quoted cell or a parser's text brought
+/// in are written as `\n` and `\r`.
+pub fn one_line(msg: &str) -> String {
+    msg.trim_end_matches(['\n', '\r'])
+        .replace('\r', "\\r")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(
+            super::one_line("f:2: not a number: '-60\n78'\n"),
+            "f:2: not a number: '-60\\n78'"
+        );
+        assert_eq!(super::one_line("a\r\nb"), "a\\r\\nb");
     }
 }

@@ -717,6 +717,50 @@ fn report(failures: &[String]) {
     );
 }
 
+/// What the long run found: a line break inside a VOTable attribute or cell was
+/// quoted into the message, which then took two lines.
+#[test]
+fn line_breaks_in_quoted_values_stay_on_one_line() {
+    let dir = scratch("fuzz-regressions");
+    let field = |f: &str| example(&format!("3fgl_j1306/{f}")).display().to_string();
+    let ave = dir.join("ave.csv");
+    std::fs::write(&ave, run_ok("fechner", &[&field("input/per.csv")], None)).unwrap();
+    let gaia = std::fs::read_to_string(field("votable/gaia.vot")).unwrap();
+    let broken = dir.join("gaia.vot");
+    std::fs::write(
+        &broken,
+        gaia.replacen("datatype=\"double\"", "datatype=\"doubl\n\"", 1),
+    )
+    .unwrap();
+    let vot = run_ok(
+        "fechner",
+        &["--format", "votable", &field("input/per.csv")],
+        None,
+    );
+    let i = vot.find("<TD>-").expect("a negative cell") + 6;
+    let xray = dir.join("ave.vot");
+    std::fs::write(&xray, format!("{}\n{}", &vot[..i], &vot[i..])).unwrap();
+    for (args, file) in [
+        (
+            vec!["--gaia", broken.to_str().unwrap(), ave.to_str().unwrap()],
+            &broken,
+        ),
+        (
+            vec!["--gaia", &field("input/gaia.csv"), xray.to_str().unwrap()],
+            &xray,
+        ),
+    ] {
+        let out = crate::util::run("xmatch", &args, None);
+        assert_eq!(out.status, 2, "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(file.to_str().unwrap()),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
 /// The seeded short run for CI: every reader, a few hundred cases each.
 #[test]
 fn fuzz_every_reader_seeded() {
