@@ -291,17 +291,6 @@ fn string_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The VizieR table of each catalog (spec 2.1).
-pub fn vizier_table(kind: CatalogKind) -> &'static str {
-    match kind {
-        CatalogKind::Gaia => "I/355/gaiadr3",
-        CatalogKind::TwoMass => "II/246/out",
-        CatalogKind::AllWise => "II/328/allwise",
-        CatalogKind::CatWise => "II/365/catwise",
-        CatalogKind::UnWise => "II/363/unwise",
-    }
-}
-
 fn check_position(ra: f64, dec: f64) -> Result<()> {
     if !(ra.is_finite() && (0.0..360.0).contains(&ra)) {
         return Err(Error::invalid(format!(
@@ -457,7 +446,7 @@ pub fn catalog_adql(kind: CatalogKind, target: &Target, match_radius: f64) -> Re
     Ok(format!(
         "SELECT {} FROM {} WHERE {cond}",
         select.join(", "),
-        identifier(vizier_table(kind))
+        identifier(kind.vizier_table())
     ))
 }
 
@@ -485,7 +474,7 @@ pub fn requests(target: &Target, match_radius: f64) -> Result<Vec<Request>> {
             key: kind.key(),
             what: format!(
                 "VizieR {} within {} arcsec of the sources {what}",
-                vizier_table(kind),
+                kind.vizier_table(),
                 num(match_radius)
             ),
             endpoint: VIZIER_TAP,

@@ -40,71 +40,159 @@ pub enum CatalogKind {
     UnWise,
 }
 
-/// The columns one catalog needs, by VizieR name (spec 2.1, 2.3).
+/// Everything about one catalog (spec 2.1-2.7): the VizieR columns it needs, how its
+/// values are read, and the columns it writes. Adding a catalog is one entry here, its
+/// [`CatalogKind`] and its flag in the `xmatch` tool.
 struct Spec {
+    /// Suffix of the authors' per-catalog column names and of our output columns.
+    key: &'static str,
+    /// The VizieR table (spec 2.1), for the archive queries.
+    vizier: &'static str,
     ra: &'static str,
     dec: &'static str,
     /// Accepted identifier columns, first present wins.
     id: &'static [&'static str],
     /// The columns of the catalog coordinate term PU_CU (spec 2.3).
     pu: &'static [&'static str],
-    /// Numeric columns kept for the output; all must be present.
+    /// PU_CU in arcsec from twice the largest PU column (spec 2.3).
+    pu_arcsec: fn(f64) -> f64,
+    /// Numeric columns kept; all must be present.
     values: &'static [&'static str],
-    /// Numeric columns kept when the file has them (Gaia distances).
+    /// Numeric columns kept when the file has them (Gaia distances), written under
+    /// their own names.
     optional: &'static [&'static str],
+    /// Turns the values as read into what the catalog feeds (unWISE fluxes to Vega
+    /// magnitudes, spec 2.5).
+    convert: Option<fn(&mut [f64])>,
+    /// The magnitude columns written from an accepted counterpart (spec 2.7 step 2):
+    /// (output name, index into `values`).
+    writes: &'static [(&'static str, usize)],
+    /// For a source of W1 and W2 (spec 2.7 step 3): the indices in `values` of W1,
+    /// e_W1, W2 and e_W2. The accepted source of highest precedence fills
+    /// [`WISE12_COLUMNS`] whole; precedence is the order of [`CatalogKind::ALL`].
+    wise12: Option<[usize; 4]>,
+}
+
+/// The W1/W2 columns any WISE catalog can fill, and the column naming which did.
+pub(crate) const WISE12_COLUMNS: [&str; 4] = ["W1mag", "e_W1mag", "W2mag", "e_W2mag"];
+pub(crate) const WISE12_WHICH: &str = "which_wise12";
+
+fn arcsec(v: f64) -> f64 {
+    v
+}
+
+fn mas(v: f64) -> f64 {
+    v / 1000.0
+}
+
+fn unwise_pixels(v: f64) -> f64 {
+    v * UNWISE_PIXEL
+}
+
+fn unwise_fluxes(values: &mut [f64]) {
+    for (band, offset) in UNWISE_OFFSETS.iter().enumerate() {
+        let (m, e) = unwise_mag(values[2 * band], values[2 * band + 1], *offset);
+        values[2 * band] = m;
+        values[2 * band + 1] = e;
+    }
 }
 
 const GAIA: Spec = Spec {
+    key: "gaia",
+    vizier: "I/355/gaiadr3",
     ra: "RA_ICRS",
     dec: "DE_ICRS",
     id: &["DR3Name", "EDR3Name", "Source"],
     pu: &["e_RA_ICRS", "e_DE_ICRS"],
+    pu_arcsec: mas,
     values: &[
         "Gmag", "e_Gmag", "BPmag", "e_BPmag", "RPmag", "e_RPmag", "Plx", "e_Plx", "PM", "epsi",
     ],
     optional: &["rgeo", "b_rgeo", "B_rgeo"],
+    convert: None,
+    writes: &[
+        ("Gmag", 0),
+        ("e_Gmag", 1),
+        ("BPmag", 2),
+        ("e_BPmag", 3),
+        ("RPmag", 4),
+        ("e_RPmag", 5),
+        ("Plx", gaia::PLX),
+        ("e_Plx", gaia::E_PLX),
+        ("PM", gaia::PM),
+    ],
+    wise12: None,
 };
 const TWOMASS: Spec = Spec {
+    key: "2mass",
+    vizier: "II/246/out",
     ra: "RAJ2000",
     dec: "DEJ2000",
     id: &["_2MASS", "2MASS"],
     pu: &["errMaj"],
+    pu_arcsec: arcsec,
     values: &["Jmag", "e_Jmag", "Hmag", "e_Hmag", "Kmag", "e_Kmag"],
     optional: &[],
+    convert: None,
+    writes: &[
+        ("Jmag", 0),
+        ("e_Jmag", 1),
+        ("Hmag", 2),
+        ("e_Hmag", 3),
+        ("Kmag", 4),
+        ("e_Kmag", 5),
+    ],
+    wise12: None,
 };
 const ALLWISE: Spec = Spec {
+    key: "allwise",
+    vizier: "II/328/allwise",
     ra: "RAJ2000",
     dec: "DEJ2000",
     id: &["AllWISE"],
     pu: &["eeMaj"],
+    pu_arcsec: arcsec,
     values: &["W1mag", "e_W1mag", "W2mag", "e_W2mag", "W3mag", "e_W3mag"],
     optional: &[],
+    convert: None,
+    writes: &[("W3mag", 4), ("e_W3mag", 5)],
+    wise12: Some([0, 1, 2, 3]),
 };
 const CATWISE: Spec = Spec {
+    key: "catwise",
+    vizier: "II/365/catwise",
     ra: "RA_ICRS",
     dec: "DE_ICRS",
     id: &["Name", "objID"],
     pu: &["e_RA_ICRS", "e_DE_ICRS"],
+    pu_arcsec: arcsec,
     values: &["W1mproPM", "e_W1mproPM", "W2mproPM", "e_W2mproPM"],
     optional: &[],
+    convert: None,
+    writes: &[],
+    wise12: Some([0, 1, 2, 3]),
 };
 const UNWISE: Spec = Spec {
+    key: "unwise",
+    vizier: "II/363/unwise",
     ra: "RAJ2000",
     dec: "DEJ2000",
     id: &["objID"],
     pu: &["e_XposW1", "e_XposW2", "e_YposW1", "e_YposW2"],
+    pu_arcsec: unwise_pixels,
     values: &["FW1", "e_FW1", "FW2", "e_FW2"],
     optional: &[],
+    convert: Some(unwise_fluxes),
+    writes: &[],
+    wise12: Some([0, 1, 2, 3]),
 };
 
 /// Indices into the stored values of a Gaia entry.
 pub(crate) mod gaia {
-    pub const G: usize = 0;
     pub const PLX: usize = 6;
     pub const E_PLX: usize = 7;
     pub const PM: usize = 8;
     pub const EPSI: usize = 9;
-    pub const RGEO: usize = 10;
 }
 
 /// The unWISE pixel, arcsec (spec 2.3).
@@ -121,13 +209,12 @@ impl CatalogKind {
 
     /// The suffix of the authors' column names and of our output columns.
     pub fn key(self) -> &'static str {
-        match self {
-            CatalogKind::Gaia => "gaia",
-            CatalogKind::TwoMass => "2mass",
-            CatalogKind::AllWise => "allwise",
-            CatalogKind::CatWise => "catwise",
-            CatalogKind::UnWise => "unwise",
-        }
+        self.spec().key
+    }
+
+    /// The VizieR table (spec 2.1).
+    pub fn vizier_table(self) -> &'static str {
+        self.spec().vizier
     }
 
     pub fn from_key(key: &str) -> Option<CatalogKind> {
@@ -171,6 +258,23 @@ impl CatalogKind {
         self.spec().values.len()
     }
 
+    /// The magnitude columns the catalog writes from an accepted counterpart:
+    /// (output name, index into [`Matched::values`]).
+    pub(crate) fn writes(self) -> &'static [(&'static str, usize)] {
+        self.spec().writes
+    }
+
+    /// The optional columns (written under their own names when the file has them),
+    /// which follow the values in [`Matched::values`].
+    pub(crate) fn optional(self) -> &'static [&'static str] {
+        self.spec().optional
+    }
+
+    /// The indices of W1, e_W1, W2, e_W2 in [`Matched::values`] for a W1/W2 source.
+    pub(crate) fn wise12(self) -> Option<[usize; 4]> {
+        self.spec().wise12
+    }
+
     /// PU_CU, the catalog coordinate term of the positional uncertainty (spec 2.3,
     /// "2 sigma", arcsec) from the PU columns of an entry; NaN when all are missing.
     pub fn pu_cu(self, pu: &[f64]) -> f64 {
@@ -179,11 +283,7 @@ impl CatalogKind {
             .copied()
             .filter(|v| !v.is_nan())
             .fold(f64::NAN, f64::max);
-        match self {
-            CatalogKind::Gaia => 2.0 * max / 1000.0,
-            CatalogKind::UnWise => 2.0 * UNWISE_PIXEL * max,
-            _ => 2.0 * max,
-        }
+        (self.spec().pu_arcsec)(2.0 * max)
     }
 }
 
@@ -474,12 +574,8 @@ impl RowParser {
         for (v, &col) in values.iter_mut().zip(c.values.iter().chain(&c.optional)) {
             *v = Self::num(row, col)?;
         }
-        if self.kind == CatalogKind::UnWise {
-            for (band, offset) in UNWISE_OFFSETS.iter().enumerate() {
-                let (m, e) = unwise_mag(values[2 * band], values[2 * band + 1], *offset);
-                values[2 * band] = m;
-                values[2 * band + 1] = e;
-            }
+        if let Some(convert) = self.kind.spec().convert {
+            convert(&mut values);
         }
         row.text(c.id)?;
         Ok(Some(Entry {

@@ -33,8 +33,8 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::table::{Table, Writer, fmt_f64};
-use catalog::gaia;
 pub use catalog::{CatalogKind, DENSITY_MAX, DENSITY_MIN, Matched, unwise_mag};
+use catalog::{WISE12_COLUMNS, WISE12_WHICH, gaia};
 
 /// Settings of a cross-match.
 #[derive(Debug, Clone, Copy)]
@@ -206,55 +206,43 @@ pub fn match_source(src: &XraySource, s: usize, catalogs: &[Matched]) -> Vec<Cat
         .collect()
 }
 
-/// The magnitude columns a catalog feeds (spec 2.7 renames).
-const GAIA_COLS: [&str; 9] = [
-    "Gmag", "e_Gmag", "BPmag", "e_BPmag", "RPmag", "e_RPmag", "Plx", "e_Plx", "PM",
-];
-const DIST_COLS: [&str; 3] = ["rgeo", "b_rgeo", "B_rgeo"];
-const TWOMASS_COLS: [&str; 6] = ["Jmag", "e_Jmag", "Hmag", "e_Hmag", "Kmag", "e_Kmag"];
-const WISE12_COLS: [&str; 4] = ["W1mag", "e_W1mag", "W2mag", "e_W2mag"];
-const W3_COLS: [&str; 2] = ["W3mag", "e_W3mag"];
-/// Precedence of the W1/W2 sources, highest first (spec 2.7 step 3).
-const WISE12_ORDER: [CatalogKind; 3] = [
-    CatalogKind::AllWise,
-    CatalogKind::CatWise,
-    CatalogKind::UnWise,
-];
+/// The per-catalog columns that follow the magnitudes, suffixed `_<cat>`.
+const MATCH_COLUMNS: [&str; 6] = ["id", "sep", "sep2", "X_PU", "cp_flag", "P_chance"];
 
-/// The columns `xmatch` writes for these catalogs: the magnitudes a given catalog
-/// feeds (Gaia: G, BP, RP, Plx, e_Plx, PM and, when the file has them, rgeo, b_rgeo,
-/// B_rgeo; 2MASS: J, H, K; any WISE catalog: W1, W2 and `which_wise12`; AllWISE:
-/// W3), then per catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`.
-/// Columns of catalogs not given are not written, so that they never blank an
-/// existing column of the input.
+/// The given catalogs in spec order (their output order), with their index in
+/// `catalogs`.
+fn in_spec_order(catalogs: &[Matched]) -> Vec<(CatalogKind, usize)> {
+    CatalogKind::ALL
+        .into_iter()
+        .filter_map(|k| catalogs.iter().position(|c| c.kind == k).map(|i| (k, i)))
+        .collect()
+}
+
+/// The columns `xmatch` writes for these catalogs, from each catalog's spec entry:
+/// in spec order, the magnitudes a catalog writes (and its optional columns when
+/// the file has them), the W1/W2 columns before those of the first W1/W2 source,
+/// `which_wise12` after all magnitudes when there is such a source; then per
+/// catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`. Columns of catalogs
+/// not given are not written, so that they never blank an existing column of the input.
 pub fn output_columns(catalogs: &[Matched]) -> Vec<String> {
-    let has = |k: CatalogKind| catalogs.iter().find(|c| c.kind == k);
+    let order = in_spec_order(catalogs);
     let mut cols: Vec<String> = Vec::new();
-    if let Some(g) = has(CatalogKind::Gaia) {
-        cols.extend(GAIA_COLS.iter().map(|s| s.to_string()));
-        if g.has_distances() {
-            cols.extend(DIST_COLS.iter().map(|s| s.to_string()));
+    let mut wise = false;
+    for &(kind, i) in &order {
+        if kind.wise12().is_some() && !wise {
+            wise = true;
+            cols.extend(WISE12_COLUMNS.iter().map(|s| s.to_string()));
+        }
+        cols.extend(kind.writes().iter().map(|(name, _)| name.to_string()));
+        if catalogs[i].has_distances() {
+            cols.extend(kind.optional().iter().map(|s| s.to_string()));
         }
     }
-    if has(CatalogKind::TwoMass).is_some() {
-        cols.extend(TWOMASS_COLS.iter().map(|s| s.to_string()));
+    if wise {
+        cols.push(WISE12_WHICH.into());
     }
-    if WISE12_ORDER.iter().any(|k| has(*k).is_some()) {
-        cols.extend(WISE12_COLS.iter().map(|s| s.to_string()));
-    }
-    if has(CatalogKind::AllWise).is_some() {
-        cols.extend(W3_COLS.iter().map(|s| s.to_string()));
-    }
-    if WISE12_ORDER.iter().any(|k| has(*k).is_some()) {
-        cols.push("which_wise12".into());
-    }
-    for kind in CatalogKind::ALL {
-        if has(kind).is_some() {
-            let key = kind.key();
-            for p in ["id", "sep", "sep2", "X_PU", "cp_flag", "P_chance"] {
-                cols.push(format!("{p}_{key}"));
-            }
-        }
+    for &(kind, _) in &order {
+        cols.extend(MATCH_COLUMNS.iter().map(|p| format!("{p}_{}", kind.key())));
     }
     cols
 }
@@ -263,49 +251,47 @@ pub fn output_columns(catalogs: &[Matched]) -> Vec<String> {
 /// astrometry and identifier are blank unless its counterpart is accepted (2.7 step
 /// 2); W1/W2 come from the highest-precedence accepted WISE match, whole (2.7 step 3).
 pub fn output_values(catalogs: &[Matched], s: usize, matches: &[CatalogMatch]) -> Vec<String> {
-    let find = |k: CatalogKind| catalogs.iter().position(|c| c.kind == k);
-    let accepted = |k: usize| matches[k].accepted().then(|| catalogs[k].values(s));
-    let nums = |out: &mut Vec<String>, vals: Option<&[f64]>, n: usize| {
-        for j in 0..n {
-            out.push(vals.map_or(String::new(), |v| fmt_f64(v[j])));
-        }
-    };
+    let order = in_spec_order(catalogs);
+    let accepted = |i: usize| matches[i].accepted().then(|| catalogs[i].values(s));
+    let cell = |v: Option<&[f64]>, j: usize| v.map_or(String::new(), |v| fmt_f64(v[j]));
+    let winner = order
+        .iter()
+        .find(|&&(k, i)| k.wise12().is_some() && matches[i].accepted());
     let mut out = Vec::new();
-    if let Some(k) = find(CatalogKind::Gaia) {
-        let v = accepted(k);
-        nums(&mut out, v.map(|v| &v[gaia::G..]), gaia::PM + 1);
-        if catalogs[k].has_distances() {
-            nums(&mut out, v.map(|v| &v[gaia::RGEO..]), 3);
+    let mut wise = false;
+    for &(kind, i) in &order {
+        let v = accepted(i);
+        if kind.wise12().is_some() && !wise {
+            wise = true;
+            match winner {
+                Some(&(k, j)) => {
+                    let v = catalogs[j].values(s);
+                    out.extend(k.wise12().into_iter().flatten().map(|c| fmt_f64(v[c])));
+                }
+                None => out.extend(WISE12_COLUMNS.iter().map(|_| String::new())),
+            }
+        }
+        out.extend(kind.writes().iter().map(|&(_, j)| cell(v, j)));
+        if catalogs[i].has_distances() {
+            let n = kind.n_values();
+            out.extend((0..kind.optional().len()).map(|j| cell(v, n + j)));
         }
     }
-    if let Some(k) = find(CatalogKind::TwoMass) {
-        nums(&mut out, accepted(k), 6);
+    if wise {
+        out.push(winner.map_or(String::new(), |&(k, _)| k.key().to_string()));
     }
-    let wise: Vec<usize> = WISE12_ORDER.iter().filter_map(|k| find(*k)).collect();
-    let winner = wise.iter().copied().find(|&k| matches[k].accepted());
-    if !wise.is_empty() {
-        nums(&mut out, winner.and_then(accepted), 4);
-    }
-    if let Some(k) = find(CatalogKind::AllWise) {
-        nums(&mut out, accepted(k).map(|v| &v[4..]), 2);
-    }
-    if !wise.is_empty() {
-        out.push(winner.map_or(String::new(), |k| catalogs[k].kind.key().to_string()));
-    }
-    for kind in CatalogKind::ALL {
-        if let Some(k) = find(kind) {
-            let m = &matches[k];
-            out.push(if m.accepted() {
-                catalogs[k].id(s).to_string()
-            } else {
-                String::new()
-            });
-            out.push(fmt_num_opt(m.nearest));
-            out.push(fmt_num_opt(m.second));
-            out.push(fmt_f64(m.x_pu));
-            out.push(m.cp_flag.to_string());
-            out.push(fmt_num_opt(m.p_chance));
-        }
+    for &(_, i) in &order {
+        let m = &matches[i];
+        out.push(if m.accepted() {
+            catalogs[i].id(s).to_string()
+        } else {
+            String::new()
+        });
+        out.push(fmt_num_opt(m.nearest));
+        out.push(fmt_num_opt(m.second));
+        out.push(fmt_f64(m.x_pu));
+        out.push(m.cp_flag.to_string());
+        out.push(fmt_num_opt(m.p_chance));
     }
     out
 }
