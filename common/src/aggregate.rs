@@ -9,7 +9,7 @@ use crate::table::{Header, Reader, Row, fmt_f64};
 
 /// Stands in for a zero CT denominator e_P_Class + e_P_c (spec 8). The authors' code
 /// replaces the zero SUM by 1e-5, so P = (1, 0, ...) with no scatter gives CT = 1e5.
-pub const CT_EPSILON: f64 = 1e-5;
+pub(crate) const CT_EPSILON: f64 = 1e-5;
 
 /// A classification is confident when CT >= this (paper §4.5, spec 8).
 pub const CT_CUT: f64 = 2.0;
@@ -76,7 +76,7 @@ pub fn summarize(samples: &[[f64; 8]]) -> Summary {
 
 /// Class, Class_prob, e_Class_prob and CT from given means and standard deviations
 /// (spec 8); used for tables that carry P_/e_P_ but not Class or CT.
-pub fn from_moments(mean: [f64; 8], std: [f64; 8]) -> Summary {
+pub(crate) fn from_moments(mean: [f64; 8], std: [f64; 8]) -> Summary {
     let class = argmax(&mean);
     Summary {
         mean,
@@ -91,7 +91,7 @@ pub fn from_moments(mean: [f64; 8], std: [f64; 8]) -> Summary {
 /// CT = min over c != class of (P_class - P_c) / (e_class + e_c), a zero denominator
 /// replaced by [`CT_EPSILON`] (paper eq. 7, spec 8). Upstream takes the second
 /// smallest of the ratios over all 8 classes, the same number.
-pub fn confidence_threshold(mean: &[f64; 8], std: &[f64; 8], class: usize) -> f64 {
+pub(crate) fn confidence_threshold(mean: &[f64; 8], std: &[f64; 8], class: usize) -> f64 {
     let mut ct = f64::INFINITY;
     for c in (0..N_CLASSES).filter(|&c| c != class) {
         let mut d = std[class] + std[c];
@@ -106,7 +106,7 @@ pub fn confidence_threshold(mean: &[f64; 8], std: &[f64; 8], class: usize) -> f6
 /// CT as people read it (figure titles, region labels, pages): two decimals, and
 /// scientific notation for the 1e5-scale values of the zero-scatter rule (spec 8);
 /// `?` for a missing CT.
-pub fn display_ct(ct: f64) -> String {
+pub(crate) fn display_ct(ct: f64) -> String {
     if ct.is_nan() {
         "?".to_string()
     } else if ct.abs() >= 1e3 {
@@ -118,7 +118,7 @@ pub fn display_ct(ct: f64) -> String {
 
 /// Quantile of sorted values with linear interpolation between order statistics at
 /// position q (n - 1) (numpy/pandas default, spec 8). NaN for no values.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -129,7 +129,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The 2-sigma quantiles of spec 8 (the LOOCV tables' P_2sig_low / P_2sig_upp).
-pub const Q_2SIG: (f64, f64) = (0.02275, 0.97725);
+pub(crate) const Q_2SIG: (f64, f64) = (0.02275, 0.97725);
 
 /// The order statistics the authors' LOOCV tables carry besides the mean (spec 8).
 #[derive(Debug, Clone, PartialEq)]
@@ -169,7 +169,7 @@ pub fn quantiles(samples: &[[f64; 8]]) -> Quantiles {
 /// Columns of [`quantile_cells`]: P_median_<c> x8, P_2sig_low_<c> x8,
 /// P_2sig_upp_<c> x8, Class_median, Class_prob_median, Class_prob_2sig_low,
 /// Class_prob_2sig_upp.
-pub fn quantile_columns() -> Vec<String> {
+pub(crate) fn quantile_columns() -> Vec<String> {
     let mut cols = Vec::with_capacity(28);
     for prefix in ["P_median_", "P_2sig_low_", "P_2sig_upp_"] {
         cols.extend(CLASSES.iter().map(|c| format!("{prefix}{c}")));
@@ -187,7 +187,7 @@ pub fn quantile_columns() -> Vec<String> {
     cols
 }
 
-pub fn quantile_cells(q: &Quantiles) -> Vec<String> {
+pub(crate) fn quantile_cells(q: &Quantiles) -> Vec<String> {
     let mut cells: Vec<String> = q.median.iter().map(|v| fmt_f64(*v)).collect();
     cells.extend(q.low.iter().map(|v| fmt_f64(*v)));
     cells.extend(q.upp.iter().map(|v| fmt_f64(*v)));
@@ -204,7 +204,7 @@ pub fn quantile_cells(q: &Quantiles) -> Vec<String> {
 }
 
 /// Output columns in order: P_<c> x8, e_P_<c> x8, Class, Class_prob, e_Class_prob, CT.
-pub fn summary_columns() -> Vec<String> {
+pub(crate) fn summary_columns() -> Vec<String> {
     let mut cols = prob_columns();
     cols.extend(prob_error_columns());
     cols.extend(
@@ -217,7 +217,7 @@ pub fn summary_columns() -> Vec<String> {
 
 /// The cells of [`summary_columns`], numbers formatted with `table::fmt_num` (a NaN is
 /// an empty cell).
-pub fn summary_cells(s: &Summary) -> Vec<String> {
+pub(crate) fn summary_cells(s: &Summary) -> Vec<String> {
     let mut cells: Vec<String> = s.mean.iter().map(|v| fmt_f64(*v)).collect();
     cells.extend(s.std.iter().map(|v| fmt_f64(*v)));
     if s.class_prob.is_nan() {
@@ -233,7 +233,7 @@ pub fn summary_cells(s: &Summary) -> Vec<String> {
 
 /// Where the 8 `P_<class>` columns of a table are.
 #[derive(Debug, Clone)]
-pub struct ProbColumns(pub [usize; 8]);
+pub(crate) struct ProbColumns(pub [usize; 8]);
 
 impl ProbColumns {
     pub fn find(header: &Header) -> Result<ProbColumns> {
@@ -262,7 +262,7 @@ impl ProbColumns {
 /// authors' TD.csv/HESS.csv): P_ and e_P_ required; Class and CT used when present,
 /// else recomputed from P_ and e_P_ (spec 8).
 #[derive(Debug, Clone)]
-pub struct SummaryColumns {
+pub(crate) struct SummaryColumns {
     mean: [usize; 8],
     std: [usize; 8],
     class: Option<usize>,
@@ -358,7 +358,7 @@ impl Replicas {
         self.ids.is_empty()
     }
 
-    pub fn ids(&self) -> &[String] {
+    pub(crate) fn ids(&self) -> &[String] {
         &self.ids
     }
 
@@ -378,7 +378,7 @@ impl Replicas {
 
 /// A class label cell (e.g. `True_Class`): `None` when empty, an error naming the cell
 /// when it is not one of the 8 classes (`NS_BIN` reads as LMXB, spec conventions).
-pub fn read_label(row: &Row, col: usize) -> Result<Option<usize>> {
+pub(crate) fn read_label(row: &Row, col: usize) -> Result<Option<usize>> {
     let label = row.text(col);
     if label.is_empty() {
         return Ok(None);

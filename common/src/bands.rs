@@ -16,7 +16,7 @@ pub struct Band {
     pub a_over_ebv: f64,
 }
 
-pub const N_BANDS: usize = 9;
+pub(crate) const N_BANDS: usize = 9;
 
 pub const BANDS: [Band; N_BANDS] = [
     band(

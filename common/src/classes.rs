@@ -22,10 +22,10 @@ pub const CLASS_COLORS: [(u8, u8, u8); N_CLASSES] = [
 ];
 
 /// The colour of a source without a classification.
-pub const NO_CLASS_COLOR: (u8, u8, u8) = (128, 128, 128);
+pub(crate) const NO_CLASS_COLOR: (u8, u8, u8) = (128, 128, 128);
 
 /// A colour as `#rrggbb` (DS9, HTML and SVG all read it).
-pub fn hex_color((r, g, b): (u8, u8, u8)) -> String {
+pub(crate) fn hex_color((r, g, b): (u8, u8, u8)) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
@@ -38,12 +38,12 @@ pub fn class_index(label: &str) -> Option<usize> {
 }
 
 /// `P_<class>` column names in class order.
-pub fn prob_columns() -> Vec<String> {
+pub(crate) fn prob_columns() -> Vec<String> {
     CLASSES.iter().map(|c| format!("P_{c}")).collect()
 }
 
 /// `e_P_<class>` column names in class order.
-pub fn prob_error_columns() -> Vec<String> {
+pub(crate) fn prob_error_columns() -> Vec<String> {
     CLASSES.iter().map(|c| format!("e_P_{c}")).collect()
 }
 

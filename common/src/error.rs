@@ -75,7 +75,7 @@ impl Error {
 
     /// True when the error is a closed downstream pipe (`tool | head`), which a
     /// Unix tool treats as a normal end, not as a failure.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

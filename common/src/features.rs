@@ -140,7 +140,7 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = {
 /// The magnitudes of row `i` that count: present, with an error (an upper limit
 /// without error is missing, spec 5, 13), and brighter than the survey depth limit
 /// (a magnitude >= its limit is missing, spec 3.5).
-pub fn cut_magnitudes(s: &Sources, i: usize) -> [f64; N_BANDS] {
+pub(crate) fn cut_magnitudes(s: &Sources, i: usize) -> [f64; N_BANDS] {
     let mut m = [f64::NAN; N_BANDS];
     for (b, band) in BANDS.iter().enumerate() {
         let v = s.mag[i][b];
@@ -182,7 +182,7 @@ fn value(rule: Rule, s: &Sources, i: usize, xray: [f64; 3], m: &[f64; N_BANDS]) 
 }
 
 /// The paper's 29 features of one row, in [`FEATURES`] order; NaN = missing.
-pub fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
+pub(crate) fn feature_row(s: &Sources, i: usize) -> [f64; N_FEATURES] {
     let m = cut_magnitudes(s, i);
     std::array::from_fn(|k| value(FEATURES[k].rule, s, i, s.flux[i], &m))
 }
@@ -208,7 +208,7 @@ pub enum FeatureSet {
 }
 
 impl FeatureSet {
-    pub const NAMES: [&str; 2] = ["paper", "astrometry"];
+    pub(crate) const NAMES: [&str; 2] = ["paper", "astrometry"];
 
     pub fn parse(name: &str) -> Result<FeatureSet> {
         match name {
@@ -229,7 +229,7 @@ impl FeatureSet {
     }
 
     /// Whether the set includes the features of `rule`.
-    pub fn includes(self, rule: Rule) -> bool {
+    pub(crate) fn includes(self, rule: Rule) -> bool {
         match self {
             FeatureSet::Paper => !rule.is_astrometry(),
             FeatureSet::Astrometry => true,
@@ -319,7 +319,7 @@ impl Scaler {
         Scaler { mean, scale }
     }
 
-    pub fn n_features(&self) -> usize {
+    pub(crate) fn n_features(&self) -> usize {
         self.mean.len()
     }
 
@@ -371,7 +371,7 @@ pub fn features_table_with_baseline(t: &Table, id: StreamId) -> Result<TableOut>
 }
 
 /// The 29 feature columns of a table, row-major n x 29, empty cell = NaN.
-pub fn read_features(t: &Table) -> Result<Vec<f64>> {
+pub(crate) fn read_features(t: &Table) -> Result<Vec<f64>> {
     let cols: Vec<usize> = FEATURE_NAMES
         .iter()
         .map(|n| t.header.require(n))

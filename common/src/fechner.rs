@@ -38,26 +38,26 @@ use crate::table::{
 };
 
 /// Off-axis angle above which a detection is dropped, arcmin (spec 1.4 bit 2, 11.2).
-pub const THETA_MAX: f64 = 10.0;
+pub(crate) const THETA_MAX: f64 = 10.0;
 /// `pileup_warning` above which a detection is dropped (spec 1.4 bit 8).
-pub const PILEUP_MAX: f64 = 0.3;
+pub(crate) const PILEUP_MAX: f64 = 0.3;
 /// Upper limit given to a band without any measurement (spec 1.5 step 5).
-pub const MISSING_BAND_UPPER: f64 = 1e-17;
+pub(crate) const MISSING_BAND_UPPER: f64 = 1e-17;
 
 /// Detection filter bits (spec 1.4).
-pub const DET_HRC: u32 = 1;
-pub const DET_THETA: u32 = 2;
-pub const DET_SATURATED: u32 = 4;
-pub const DET_PILEUP: u32 = 8;
-pub const DET_STREAK: u32 = 16;
-pub const DET_SHARED: u32 = 32;
+pub(crate) const DET_HRC: u32 = 1;
+pub(crate) const DET_THETA: u32 = 2;
+pub(crate) const DET_SATURATED: u32 = 4;
+pub(crate) const DET_PILEUP: u32 = 8;
+pub(crate) const DET_STREAK: u32 = 16;
+pub(crate) const DET_SHARED: u32 = 32;
 
 /// Source cleaning bits (spec 1.7; the TD-only +64 is not applied here).
-pub const SRC_SAT_STREAK: u32 = 1;
-pub const SRC_NO_FLUX: u32 = 32;
+pub(crate) const SRC_SAT_STREAK: u32 = 1;
+pub(crate) const SRC_NO_FLUX: u32 = 32;
 /// Not in the spec: a source all of whose detections were filtered out. Upstream
 /// drops it silently; with `--keep-all` it is kept with this bit and a reason.
-pub const SRC_NO_DETECTION: u32 = 128;
+pub(crate) const SRC_NO_DETECTION: u32 = 128;
 
 /// Fechner (split-normal) mean and standard deviation of a measurement given as a
 /// mode and 1-sigma lower and upper limits (paper eq. 1a,b; spec 1.2). `None` if any
@@ -74,14 +74,14 @@ pub fn fechner(mode: Option<f64>, lolim: Option<f64>, hilim: Option<f64>) -> Opt
 
 /// The Fechner mean and sigma that fill a band without any measurement: mode 0,
 /// lower limit 0, upper limit 1e-17 (spec 1.5 step 5).
-pub fn missing_band_fill() -> (f64, f64) {
+pub(crate) fn missing_band_fill() -> (f64, f64) {
     fechner(Some(0.0), Some(0.0), Some(MISSING_BAND_UPPER)).expect("all three given")
 }
 
 /// Inverse-variance weighted mean and its error, `sum(mu/s^2)/sum(1/s^2)` and
 /// `sqrt(1/sum(1/s^2))` (spec 1.5 step 3). `None` for no measurement. Every sigma
 /// must be positive: callers drop sigma = 0 detections first ([`usable`]).
-pub fn inverse_variance_mean(measurements: &[(f64, f64)]) -> Option<(f64, f64)> {
+pub(crate) fn inverse_variance_mean(measurements: &[(f64, f64)]) -> Option<(f64, f64)> {
     if measurements.is_empty() {
         return None;
     }
@@ -99,20 +99,20 @@ pub fn inverse_variance_mean(measurements: &[(f64, f64)]) -> Option<(f64, f64)> 
 /// zero sigma (lolim = mode = hilim) would get an infinite weight, which upstream
 /// turns into NaN for the whole band (spec 1.5 step 3); we treat such a detection as
 /// having no usable measurement in that band instead, so the others still count.
-pub fn usable(v: Option<(f64, f64)>) -> Option<(f64, f64)> {
+pub(crate) fn usable(v: Option<(f64, f64)>) -> Option<(f64, f64)> {
     v.filter(|&(mu, s)| mu.is_finite() && s.is_finite() && s > 0.0)
 }
 
 /// Rounds half to even at `decimals` places exactly as numpy's `round` does
 /// (scale, round half to even, unscale), so that P_inter matches upstream bit for bit.
-pub fn round_half_even(x: f64, decimals: i32) -> f64 {
+pub(crate) fn round_half_even(x: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (x * scale).round_ties_even() / scale
 }
 
 /// P(chi2_dof <= chisqr), the regularized lower incomplete gamma P(dof/2, chisqr/2)
 /// (scipy `chdtr`), rounded to 3 decimals (spec 1.5 step 4).
-pub fn inter_prob(dof: usize, chisqr: f64) -> f64 {
+pub(crate) fn inter_prob(dof: usize, chisqr: f64) -> f64 {
     let p = if chisqr <= 0.0 {
         0.0
     } else if chisqr.is_infinite() {
@@ -132,7 +132,7 @@ pub fn check_header(header: &Header) -> Result<()> {
 /// The accepted names of the per-observation column of a name that CSC has at the
 /// master level too: `.1` as a CSCview export re-saved by pandas names it, and the
 /// alias `_obs` of the queries `query` writes (ADQL identifiers cannot hold a dot).
-pub fn observation_column(name: &str) -> [String; 2] {
+pub(crate) fn observation_column(name: &str) -> [String; 2] {
     [format!("{name}.1"), format!("{name}{OBS_ALIAS}")]
 }
 
@@ -177,7 +177,7 @@ pub fn sexagesimal(text: &str) -> std::result::Result<f64, String> {
 
 /// The per-detection filter code of spec 1.4 without the shared-detection bit,
 /// which needs the whole input.
-pub fn detection_code(
+pub(crate) fn detection_code(
     instrument: &str,
     theta: Option<f64>,
     sat_src_flag: bool,
@@ -207,7 +207,7 @@ pub fn detection_code(
 }
 
 /// Human-readable names of detection filter bits.
-pub fn detection_reasons(code: u32) -> Vec<&'static str> {
+pub(crate) fn detection_reasons(code: u32) -> Vec<&'static str> {
     let names = [
         (DET_HRC, "HRC"),
         (DET_THETA, "theta > 10 arcmin or missing"),
@@ -236,7 +236,7 @@ pub struct Detection {
 
 impl Detection {
     /// The per-observation broad band: s + m + h, sigma in quadrature (spec 1.3).
-    pub fn broad(&self) -> Option<(f64, f64)> {
+    pub(crate) fn broad(&self) -> Option<(f64, f64)> {
         let [s, m, h] = self.bands;
         let (s, m, h) = (s?, m?, h?);
         Some((s.0 + m.0 + h.0, (s.1 * s.1 + m.1 * m.1 + h.1 * h.1).sqrt()))
@@ -332,7 +332,7 @@ pub fn average(detections: &[Detection]) -> Average {
 
 /// Master-source columns, copied from the first kept detection (spec 1.5 step 1).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Master {
+pub(crate) struct Master {
     pub name: String,
     pub ra: f64,
     pub dec: f64,
@@ -349,7 +349,7 @@ pub struct Master {
 
 impl Master {
     /// `CSCv2_flags`: "|"-join of extent, conf, pileup (spec 1.7).
-    pub fn csc_flags(&self) -> String {
+    pub(crate) fn csc_flags(&self) -> String {
         let mut f = Vec::new();
         if self.extent_flag {
             f.push("extent");
@@ -365,7 +365,7 @@ impl Master {
 }
 
 /// Source-level cleaning code of spec 1.7 (+ [`SRC_NO_DETECTION`]) and its reason.
-pub fn source_code(master: &Master, avg: &Average, n_kept: usize) -> u32 {
+pub(crate) fn source_code(master: &Master, avg: &Average, n_kept: usize) -> u32 {
     let mut code = 0;
     if master.sat_src_flag || master.streak_src_flag {
         code |= SRC_SAT_STREAK;
@@ -411,7 +411,7 @@ pub const COLUMNS: [&str; 27] = [
 ];
 
 /// Extra columns written with `keep_all`.
-pub const KEEP_ALL_COLUMNS: [&str; 2] = ["remove_code", "remove_reason"];
+pub(crate) const KEEP_ALL_COLUMNS: [&str; 2] = ["remove_code", "remove_reason"];
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -823,7 +823,7 @@ fn emit(
 }
 
 /// The human-readable `remove_reason` of a source code.
-pub fn source_reason(code: u32, removed_detection_codes: u32) -> String {
+pub(crate) fn source_reason(code: u32, removed_detection_codes: u32) -> String {
     let mut r = Vec::new();
     if code & SRC_SAT_STREAK != 0 {
         r.push("master saturation or streak flag".to_string());

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use crate::absorption::Absorption;
-use crate::bins::{Binning, EbvBin, ebv_bins};
+use crate::bins::{Binning, EbvBin};
 use crate::classes::N_CLASSES;
 use crate::error::Result;
 use crate::plan::{Group, Plan, Study, Unit};
@@ -23,13 +23,6 @@ pub struct FieldOptions {
     pub seed: u64,
     pub binning: Binning,
     pub replica: ReplicaOptions,
-}
-
-/// Per source (table row), the class probabilities of every replica in replica order;
-/// and the bins that were run.
-pub struct FieldResult {
-    pub bins: Vec<EbvBin>,
-    pub samples: Vec<Vec<[f64; N_CLASSES]>>,
 }
 
 /// The units of a classification: its bins (sources per bin) times the replicas.
@@ -93,24 +86,4 @@ pub fn field_samples(
         }
     }
     samples
-}
-
-pub fn classify_field(
-    td: &Sources,
-    field: &Sources,
-    ebv: &[f64],
-    absorption: &Absorption,
-    opts: &FieldOptions,
-    progress: &Progress,
-) -> Result<FieldResult> {
-    let bins = ebv_bins(ebv, &opts.binning);
-    let units: Vec<Unit> = field_plan(&bins, opts.replicas).units().collect();
-    let results = classify_units(td, field, &bins, &units, absorption, opts, progress)?;
-    let samples = field_samples(
-        &bins,
-        field.len(),
-        opts.replicas,
-        units.into_iter().zip(results),
-    );
-    Ok(FieldResult { bins, samples })
 }

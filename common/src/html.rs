@@ -18,7 +18,7 @@ use crate::schema::{DEC, NAME, PU, RA};
 use crate::table::fmt_f64;
 
 /// Escapes a text for HTML and XML content and quoted attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -16,10 +16,10 @@ use crate::aggregate::Summary;
 use crate::classes::{CLASSES, N_CLASSES};
 
 /// The CT thresholds of the spec 9.3 table.
-pub const CT_STEPS: [f64; 5] = [0.0, 1.0, 2.0, 3.0, 5.0];
+pub(crate) const CT_STEPS: [f64; 5] = [0.0, 1.0, 2.0, 3.0, 5.0];
 
 /// Counts, rows by the first index, columns by the second: `m[a][b]`.
-pub type Counts = [[u64; N_CLASSES]; N_CLASSES];
+pub(crate) type Counts = [[u64; N_CLASSES]; N_CLASSES];
 
 /// Scores of one subset of the sources.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,7 +42,7 @@ pub struct Scores {
 
 /// Equal-width probability bins of the expected calibration error, as XClass and
 /// Guo et al. (2017) count them.
-pub const ECE_BINS: usize = 15;
+pub(crate) const ECE_BINS: usize = 15;
 
 /// How well the mean probabilities are calibrated.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -60,7 +60,7 @@ pub struct Calibration {
 }
 
 /// Row-normalised confusion matrix as nested maps: row class -> column class -> fraction.
-pub type Matrix = BTreeMap<String, BTreeMap<String, Option<f64>>>;
+pub(crate) type Matrix = BTreeMap<String, BTreeMap<String, Option<f64>>>;
 
 /// Per-class and macro ROC AUC (spec 9.2).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -112,7 +112,7 @@ pub struct Metrics {
 }
 
 /// truth/pred class indices, ct per source, mean probabilities per source.
-pub fn evaluate(truth: &[usize], summaries: &[Summary], ct_cut: f64) -> Metrics {
+pub(crate) fn evaluate(truth: &[usize], summaries: &[Summary], ct_cut: f64) -> Metrics {
     assert_eq!(truth.len(), summaries.len(), "one truth per summary");
     let pred: Vec<usize> = summaries.iter().map(|s| s.class).collect();
     let confident: Vec<bool> = summaries.iter().map(|s| s.ct >= ct_cut).collect();
@@ -178,7 +178,7 @@ pub fn transpose(m: &Counts) -> Counts {
 }
 
 /// Each row divided by its total; a row without sources is `None`.
-pub fn normalize_rows(m: &Counts) -> [[Option<f64>; N_CLASSES]; N_CLASSES] {
+pub(crate) fn normalize_rows(m: &Counts) -> [[Option<f64>; N_CLASSES]; N_CLASSES] {
     let mut out = [[None; N_CLASSES]; N_CLASSES];
     for (a, row) in m.iter().enumerate() {
         let total: u64 = row.iter().sum();
@@ -237,7 +237,7 @@ fn mean_present(v: &[Option<f64>]) -> Option<f64> {
 
 /// Per class c of `label`: the share of the sources labelled c that are confident
 /// (per-class completeness, by true or by predicted class; spec 9.2).
-pub fn completeness_by(label: &[usize], confident: &[bool]) -> [Option<f64>; N_CLASSES] {
+pub(crate) fn completeness_by(label: &[usize], confident: &[bool]) -> [Option<f64>; N_CLASSES] {
     let mut n = [0u64; N_CLASSES];
     let mut k = [0u64; N_CLASSES];
     for (&c, &conf) in label.iter().zip(confident) {
@@ -326,7 +326,7 @@ pub struct Reliability {
 /// The bin of probability `p` among `n_bins` equal-width bins of [0, 1]: edges as numpy
 /// `linspace(0, 1, n_bins + 1)`, a value on an inner edge in the lower bin (scikit-learn
 /// `calibration_curve`'s `searchsorted`); values outside [0, 1] in the end bins.
-pub fn probability_bin(p: f64, n_bins: usize) -> usize {
+pub(crate) fn probability_bin(p: f64, n_bins: usize) -> usize {
     let step = 1.0 / n_bins as f64;
     (1..n_bins).filter(|&i| i as f64 * step < p).count()
 }
@@ -356,7 +356,7 @@ pub fn reliability(prob: &[f64], hit: &[bool], n_bins: usize) -> Reliability {
 
 /// Expected calibration error of a reliability diagram: sum over its bins of
 /// |bin| / N · |frequency − mean probability|; `None` without sources.
-pub fn expected_calibration_error(r: &Reliability) -> Option<f64> {
+pub(crate) fn expected_calibration_error(r: &Reliability) -> Option<f64> {
     let n: u64 = r.count.iter().sum();
     (n > 0).then(|| {
         (0..r.count.len())
@@ -369,7 +369,7 @@ pub fn expected_calibration_error(r: &Reliability) -> Option<f64> {
 }
 
 /// The reliability of Class_prob: is Class the true class.
-pub fn class_prob_reliability(
+pub(crate) fn class_prob_reliability(
     truth: &[usize],
     summaries: &[Summary],
     n_bins: usize,
@@ -497,7 +497,10 @@ pub fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
 /// The per-class ROC curves (`None` for classes absent from the truth) and the macro
 /// curve: the mean of the defined per-class TPRs interpolated on the union of their
 /// FPR points (spec 9.2).
-pub fn roc_curves(truth: &[usize], summaries: &[Summary]) -> (Vec<Option<Curve>>, Option<Curve>) {
+pub(crate) fn roc_curves(
+    truth: &[usize],
+    summaries: &[Summary],
+) -> (Vec<Option<Curve>>, Option<Curve>) {
     let curves: Vec<Option<Curve>> = (0..N_CLASSES)
         .map(|c| {
             let score: Vec<f64> = summaries.iter().map(|s| s.mean[c]).collect();
@@ -541,7 +544,7 @@ pub fn roc_auc(truth: &[usize], summaries: &[Summary]) -> RocAuc {
 
 /// The metrics as a two-column CSV table `metric,value`, names being the JSON paths
 /// joined by '.' (e.g. `confident.accuracy`, `recall_cm.AGN.CV`, `by_ct.2.macro_f1`).
-pub fn flat_rows(m: &Metrics) -> Vec<(String, String)> {
+pub(crate) fn flat_rows(m: &Metrics) -> Vec<(String, String)> {
     let value = serde_json::to_value(m).expect("metrics serialise");
     let mut out = Vec::new();
     flatten("", &value, &mut out);
@@ -661,9 +664,9 @@ mod tests {
     #[rustfmt::skip]
     mod reference {
         // all: accuracy, balanced accuracy, macro F1, completeness
-        pub const SK_ALL: [f64; 4] = [0.5, 0.5202020202020202, 0.45223665223665227, 1.0];
+        pub(crate) const SK_ALL: [f64; 4] = [0.5, 0.5202020202020202, 0.45223665223665227, 1.0];
         // confident: accuracy, balanced accuracy, macro F1, completeness
-        pub const SK_CONFIDENT: [f64; 4] = [0.5, 0.5, 0.3666666666666666, 0.2];
+        pub(crate) const SK_CONFIDENT: [f64; 4] = [0.5, 0.5, 0.3666666666666666, 0.2];
         pub const SK_BC_PRED: f64 = 0.16753246753246756;
         pub const SK_BC_TRUE: f64 = 0.16792929292929293;
         pub const SK_COMPL_TRUE: [Option<f64>; 8] = [Some(0.09090909090909091), Some(0.0), Some(0.3333333333333333), None, Some(0.25), Some(0.0), None, Some(0.3333333333333333)];

@@ -16,8 +16,8 @@ use crate::sources::Sources;
 
 /// Trees of an isolation forest and the size of each tree's subsample (the original
 /// paper's defaults, as scikit-learn `IsolationForest`).
-pub const N_TREES: usize = 100;
-pub const SUBSAMPLE: usize = 256;
+pub(crate) const N_TREES: usize = 100;
+pub(crate) const SUBSAMPLE: usize = 256;
 
 /// Folds of the leave-one-class-out evaluation ([`leave_one_class_out`]).
 pub const LOCO_FOLDS: usize = 5;
@@ -49,7 +49,7 @@ pub struct IsolationForest {
 
 /// Average path length of an unsuccessful search in a binary search tree of n points,
 /// c(n) = 2 H(n − 1) − 2 (n − 1) / n (Liu et al. 2008, eq. 1).
-pub fn average_path(n: usize) -> f64 {
+pub(crate) fn average_path(n: usize) -> f64 {
     match n {
         0 | 1 => 0.0,
         2 => 1.0,

@@ -21,13 +21,13 @@ use crate::sources::Sources;
 /// Photon index of each class (class order), the authors' defaults for a source whose
 /// own is not known: AGN 1.94, CV 1.61, HM-STAR 3.09, HMXB 1.28, LM-STAR 5.14,
 /// LMXB 1.97, NS 1.94, YSO 2.95.
-pub const CLASS_GAMMA: [f64; N_CLASSES] = [1.94, 1.61, 3.09, 1.28, 5.14, 1.97, 1.94, 2.95];
+pub(crate) const CLASS_GAMMA: [f64; N_CLASSES] = [1.94, 1.61, 3.09, 1.28, 5.14, 1.97, 1.94, 2.95];
 
 /// The copies' E(B-V) is uniform in [0, EBV_MAX] mag.
-pub const EBV_MAX: f64 = 3.0;
+pub(crate) const EBV_MAX: f64 = 3.0;
 
 /// Relative Gaussian scatter of N_H around 2.21e21 · 3.1 · E(B-V): 9 % · √2.
-pub const NH_SCATTER: f64 = 0.09 * std::f64::consts::SQRT_2;
+pub(crate) const NH_SCATTER: f64 = 0.09 * std::f64::consts::SQRT_2;
 
 /// Step (1e21 cm⁻²) of the N_H grid on which the band absorption factors are tabulated;
 /// between grid points they are interpolated linearly (relative error < 1e-4 at
@@ -81,7 +81,7 @@ impl AbsorptionGrid {
 /// with the scatter of [`NH_SCATTER`]. Returns the copies and their labels; a copy is
 /// named `<name>#po<k>` so that its Monte-Carlo deviates are its own. Random numbers
 /// come from `id.rng(Purpose::Oversample, class)`.
-pub fn physical_copies(
+pub(crate) fn physical_copies(
     td: &Sources,
     labels: &[u8],
     fraction: f64,

@@ -31,7 +31,7 @@ impl Study {
     }
 
     /// What a unit's group is called in messages and plan columns.
-    pub fn group_name(self) -> &'static str {
+    pub(crate) fn group_name(self) -> &'static str {
         match self {
             Study::Classify => "bin",
             Study::Loocv => "fold",
@@ -67,14 +67,14 @@ pub struct Plan {
 /// LOOCV fold), plus the paths grown for the unit's sources, which approach the whole
 /// forest (≈ 0.53 s) as they multiply, plus sampling and prediction per source
 /// (README, Performance). Only ratios matter for balancing shards.
-pub fn unit_seconds(sources: usize) -> f64 {
+pub(crate) fn unit_seconds(sources: usize) -> f64 {
     let n = sources as f64;
     0.10 + 0.43 * (1.0 - (-n / 60.0).exp()) + 2.0e-5 * n
 }
 
 /// Estimated peak memory (MB) of a process that classifies `sources` sources in all:
 /// the embedded data and training set, one forest per thread, and the table.
-pub fn process_memory_mb(sources: usize, threads: usize) -> f64 {
+pub(crate) fn process_memory_mb(sources: usize, threads: usize) -> f64 {
     48.0 + 12.0 * threads as f64 + 0.012 * sources as f64
 }
 
@@ -99,7 +99,7 @@ impl Plan {
     /// The shard (0-based) of every unit, in [`Plan::units`] order: units by
     /// decreasing cost, each to the least loaded shard so far (ties to the lower
     /// shard), so that shards are balanced by estimated cost, not by count.
-    pub fn assign(&self, shards: usize) -> Vec<usize> {
+    pub(crate) fn assign(&self, shards: usize) -> Vec<usize> {
         let units: Vec<Unit> = self.units().collect();
         let mut order: Vec<usize> = (0..units.len()).collect();
         // Costs of a group are equal: a stable sort keeps plan order among equals.
@@ -146,7 +146,7 @@ impl Plan {
     }
 
     /// The units of one shard, in plan order.
-    pub fn shard_units(&self, shard: ShardSpec) -> Vec<Unit> {
+    pub(crate) fn shard_units(&self, shard: ShardSpec) -> Vec<Unit> {
         let assign = self.assign(shard.count);
         self.units()
             .zip(assign)
@@ -167,7 +167,7 @@ impl Plan {
 
     /// Units named compactly, a group's consecutive replicas as one range, at most
     /// `max` entries then how many more: `bin 44 replicas 0-3, bin 50 replica 2`.
-    pub fn describe_units(&self, units: &[Unit], max: usize) -> String {
+    pub(crate) fn describe_units(&self, units: &[Unit], max: usize) -> String {
         let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         for u in units {
             match runs.last_mut() {
@@ -195,7 +195,7 @@ impl Plan {
     }
 
     /// The groups as a shard file records them: `id:sources` separated by spaces.
-    pub fn groups_text(&self) -> String {
+    pub(crate) fn groups_text(&self) -> String {
         let parts: Vec<String> = self
             .groups
             .iter()
@@ -204,7 +204,7 @@ impl Plan {
         parts.join(" ")
     }
 
-    pub fn parse_groups(text: &str) -> std::result::Result<Vec<Group>, String> {
+    pub(crate) fn parse_groups(text: &str) -> std::result::Result<Vec<Group>, String> {
         text.split_ascii_whitespace()
             .map(|part| {
                 let (id, n) = part

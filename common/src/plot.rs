@@ -17,7 +17,7 @@ use crate::table::Reader;
 
 /// Class indices in the paper's display order: AGN, CV, HM-STAR, LM-STAR, HMXB, LMXB,
 /// NS, YSO (spec conventions).
-pub const DISPLAY_ORDER: [usize; N_CLASSES] = [0, 1, 2, 4, 3, 5, 6, 7];
+pub(crate) const DISPLAY_ORDER: [usize; N_CLASSES] = [0, 1, 2, 4, 3, 5, 6, 7];
 
 fn class_color(c: usize) -> RGBColor {
     let (r, g, b) = CLASS_COLORS[c];
@@ -487,7 +487,7 @@ pub fn roc_figure(truth: &[usize], summaries: &[Summary]) -> Result<String> {
 
 /// One source of a sky plot.
 #[derive(Debug, Clone)]
-pub struct SkyPoint<'a> {
+pub(crate) struct SkyPoint<'a> {
     pub name: &'a str,
     /// ICRS degrees.
     pub ra: f64,
@@ -529,7 +529,7 @@ fn ticks(lo: f64, hi: f64) -> (Vec<f64>, usize) {
 /// field across RA = 0 stays in one piece; the RA axis is shrunk by cos(Dec) of the
 /// field centre so that the field keeps its shape. Each point carries a tooltip (name,
 /// Class, CT) and, when given, a link.
-pub fn sky_figure(points: &[SkyPoint], ct_cut: f64) -> Result<String> {
+pub(crate) fn sky_figure(points: &[SkyPoint], ct_cut: f64) -> Result<String> {
     use std::fmt::Write;
     if points.is_empty() {
         return Err(Error::invalid("no sources to plot on the sky"));
@@ -700,7 +700,7 @@ fn fmt_cut(ct_cut: f64) -> String {
 /// A source's class probabilities as a small bar chart: one bar per class in display
 /// order, its height the mean P, an error bar of ± e_P (clipped to [0, 1]), a tooltip
 /// per bar with the numbers.
-pub fn probability_bars(s: &Summary) -> String {
+pub(crate) fn probability_bars(s: &Summary) -> String {
     use std::fmt::Write;
     const BAR: f64 = 12.0;
     const H: f64 = 36.0;

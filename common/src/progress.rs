@@ -25,7 +25,7 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    pub fn inc(&self, n: u64) {
+    pub(crate) fn inc(&self, n: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(n);
         }

@@ -24,13 +24,13 @@ use crate::fechner::OBS_ALIAS;
 use crate::xmatch::CatalogKind;
 
 /// The CSC 2.1 TAP service (TAP 1.0; `FORMAT=votable`; CSV is not among its formats).
-pub const CSC_TAP: &str = "https://cda.cfa.harvard.edu/csc21tap/sync";
+pub(crate) const CSC_TAP: &str = "https://cda.cfa.harvard.edu/csc21tap/sync";
 /// VizieR's TAP service.
-pub const VIZIER_TAP: &str = "https://tapvizier.cds.unistra.fr/TAPVizieR/tap/sync";
+pub(crate) const VIZIER_TAP: &str = "https://tapvizier.cds.unistra.fr/TAPVizieR/tap/sync";
 
 /// The aperture fluxes of `per.csv`, at the master level and again at the
 /// per-observation level, in the same order.
-pub const APER90_FLUXES: [&str; 12] = [
+pub(crate) const APER90_FLUXES: [&str; 12] = [
     "flux_aper90_b",
     "flux_aper90_lolim_b",
     "flux_aper90_hilim_b",
@@ -194,7 +194,7 @@ pub fn master_columns() -> Vec<&'static str> {
 }
 
 /// Per-observation columns of `per.csv`, in order.
-pub fn observation_columns() -> Vec<&'static str> {
+pub(crate) fn observation_columns() -> Vec<&'static str> {
     [&OBSERVATION_HEAD[..], &APER90_FLUXES, &OBSERVATION_TAIL].concat()
 }
 
@@ -251,7 +251,7 @@ impl Request {
     }
 
     /// The command as one shell line.
-    pub fn shell_command(&self, dir: &Path) -> String {
+    pub(crate) fn shell_command(&self, dir: &Path) -> String {
         self.command(dir)
             .iter()
             .map(|a| shell_quote(a))
@@ -262,7 +262,7 @@ impl Request {
 
 /// A word as the shell reads it back unchanged: bare when it is made of safe
 /// characters, else in single quotes (a quote inside becomes `'\''`).
-pub fn shell_quote(word: &str) -> String {
+pub(crate) fn shell_quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()
@@ -306,7 +306,7 @@ fn check_position(ra: f64, dec: f64) -> Result<()> {
 }
 
 /// The CSC query: every per-observation detection of the master sources of `target`.
-pub fn csc_adql(target: &Target) -> Result<String> {
+pub(crate) fn csc_adql(target: &Target) -> Result<String> {
     let mut q = String::from("SELECT DISTINCT ");
     let mut items: Vec<String> = Vec::new();
     if let Target::Cone { ra, dec, .. } = target {
@@ -404,7 +404,11 @@ pub fn csc_adql(target: &Target) -> Result<String> {
 
 /// A catalog's query: the columns `xmatch` needs, within `match_radius` arcsec of the
 /// sources (for a cone: of any point of the field).
-pub fn catalog_adql(kind: CatalogKind, target: &Target, match_radius: f64) -> Result<String> {
+pub(crate) fn catalog_adql(
+    kind: CatalogKind,
+    target: &Target,
+    match_radius: f64,
+) -> Result<String> {
     if !(match_radius.is_finite() && match_radius > 0.0 && match_radius <= 3600.0) {
         return Err(Error::invalid(format!(
             "--match-radius {match_radius} arcsec: must be in (0, 3600]"

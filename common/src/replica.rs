@@ -39,7 +39,7 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub const NAMES: [&str; 2] = ["paper", "improved"];
+    pub(crate) const NAMES: [&str; 2] = ["paper", "improved"];
 
     pub fn parse(name: &str) -> Result<Profile> {
         match name {
@@ -120,7 +120,7 @@ pub fn labels(td: &Sources) -> Result<Vec<u8>> {
 
 /// Class probabilities of every target source in one replica. `td` is the training
 /// set already reddened for the targets' E(B-V); `labels` its classes.
-pub fn classify_replica(
+pub(crate) fn classify_replica(
     td: &Sources,
     labels: &[u8],
     targets: &Sources,

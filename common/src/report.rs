@@ -11,7 +11,7 @@ use crate::sources::Sources;
 
 /// Sources per class, all and confident (CT >= cut); `classes[i]`/`ct[i]` are None for
 /// a source without a classification.
-pub fn class_counts(
+pub(crate) fn class_counts(
     classes: &[Option<usize>],
     ct: &[Option<f64>],
     ct_cut: f64,
@@ -30,7 +30,7 @@ pub fn class_counts(
 }
 
 /// The summary as text: sources per class, all and CT >= cut.
-pub fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64) -> String {
+pub(crate) fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64) -> String {
     let (all, confident) = class_counts(classes, ct, ct_cut);
     let n: usize = all.iter().sum();
     let n_conf: usize = confident.iter().sum();
@@ -55,7 +55,7 @@ pub fn class_summary(classes: &[Option<usize>], ct: &[Option<f64>], ct_cut: f64)
 
 /// Sources of a field that are also in the training set, with their literature class:
 /// (field row, name, class). They are classified like the others, and reported.
-pub fn training_overlap<'a>(
+pub(crate) fn training_overlap<'a>(
     field_names: &'a [String],
     td_names: &[String],
     td_classes: &[Option<usize>],
@@ -78,7 +78,7 @@ pub fn training_overlap<'a>(
 /// The class summary of a classified table (`results[i]` is None for a source
 /// without replicas) and its sources that are also training sources: reported, never
 /// dropped. Each overlap line starts with `tool: `.
-pub fn results_report(
+pub(crate) fn results_report(
     tool: &str,
     ids: &[String],
     results: &[Option<&Summary>],

@@ -13,12 +13,12 @@ use crate::schema::{EBV, EBV_BIN, NAME, OUTLIER, TRUE_CLASS};
 use crate::table::{Table, Writer, fmt_f64};
 
 /// Per source, the class probabilities of its replicas in replica order.
-pub type Samples = Vec<Vec<[f64; N_CLASSES]>>;
+pub(crate) type Samples = Vec<Vec<[f64; N_CLASSES]>>;
 
 /// The replica column of the per-replica rows.
-pub const REPLICA: &str = "replica";
+pub(crate) const REPLICA: &str = "replica";
 /// The fold column of LOOCV's per-replica rows: the left-out training row.
-pub const FOLD: &str = "fold";
+pub(crate) const FOLD: &str = "fold";
 
 /// The table `classify` writes: every row of `table` with `ebv`, `ebv_bin` and the
 /// summary of its replicas (spec 8) appended, and the `outlier` score when given
@@ -56,7 +56,7 @@ pub fn write_classified(
 }
 
 /// The columns of a classification's per-replica rows.
-pub fn classify_replica_columns() -> Vec<String> {
+pub(crate) fn classify_replica_columns() -> Vec<String> {
     let mut header = vec![
         NAME.to_string(),
         EBV.to_string(),
@@ -121,7 +121,7 @@ fn class_cell(c: Option<usize>) -> String {
 }
 
 /// The columns of LOOCV's per-replica rows.
-pub fn loocv_replica_columns() -> Vec<String> {
+pub(crate) fn loocv_replica_columns() -> Vec<String> {
     let mut header = vec![
         NAME.to_string(),
         TRUE_CLASS.to_string(),

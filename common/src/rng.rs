@@ -83,12 +83,12 @@ impl StreamId {
 
 /// A stable 64-bit key of a source name (FNV-1a), so that a source gets the same
 /// Monte-Carlo deviates whichever table, bin or process it is sampled in.
-pub fn source_key(name: &str) -> u64 {
+pub(crate) fn source_key(name: &str) -> u64 {
     fnv1a(name.trim().as_bytes())
 }
 
 /// FNV-1a, 64 bits: the project's one string hash (source keys, fechner's name keys).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= u64::from(b);

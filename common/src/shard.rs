@@ -29,7 +29,7 @@ const PLAN: &str = "#plan";
 const END: &str = "#end";
 
 /// FNV-1a over bytes, continuing from `h` (start from [`FNV_START`]).
-pub fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -37,7 +37,7 @@ pub fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// The identity of a table's content (header and cells, whatever its line ends), as
 /// a shard file records it: `fnv:` and 16 hex digits.
@@ -56,7 +56,7 @@ pub fn table_identity(table: &crate::table::Table) -> String {
 }
 
 /// The identity of a file's bytes, or `embedded` for an embedded default.
-pub fn file_identity(path: Option<&Path>) -> Result<String> {
+pub(crate) fn file_identity(path: Option<&Path>) -> Result<String> {
     match path {
         None => Ok("embedded".to_string()),
         Some(p) => {
@@ -174,7 +174,7 @@ struct ShardRow {
 }
 
 /// A complete, consistent set of shards.
-pub struct Merged {
+pub(crate) struct Merged {
     pub study: Study,
     pub options: RunOptions,
     pub plan: Plan,
@@ -415,7 +415,7 @@ impl Merger {
 
 /// Reads shard files (any order, whole or concatenated, header lines repeated or
 /// not) and checks that they are one complete run without overlap.
-pub fn read_shards(paths: &[PathBuf]) -> Result<Merged> {
+pub(crate) fn read_shards(paths: &[PathBuf]) -> Result<Merged> {
     let mut m = Merger {
         first: None,
         plan: None,

@@ -242,7 +242,10 @@ fn too_few(class: usize, n: usize, k: usize) -> String {
 /// Checks that SMOTE with `k` neighbours can balance a training set of `members` per
 /// class (an empty class and the largest are not oversampled), so that a tool can
 /// refuse a training-set file before any replica runs.
-pub fn check_members(members: &[usize; N_CLASSES], k: usize) -> std::result::Result<(), String> {
+pub(crate) fn check_members(
+    members: &[usize; N_CLASSES],
+    k: usize,
+) -> std::result::Result<(), String> {
     let n_max = members.iter().copied().max().unwrap_or(0);
     match members
         .iter()

@@ -197,7 +197,7 @@ impl Sources {
     }
 
     /// The columns [`Sources::from_table`] requires (besides a class column).
-    pub fn required_columns() -> Vec<&'static str> {
+    pub(crate) fn required_columns() -> Vec<&'static str> {
         let mut cols = vec![schema::NAME];
         for (v, e) in FLUX_COLUMNS {
             cols.extend([v, e]);

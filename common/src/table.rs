@@ -20,7 +20,7 @@ pub mod votable;
 use formats::Format;
 
 /// The name used for standard input and output in messages.
-pub const STDIN: &str = "<stdin>";
+pub(crate) const STDIN: &str = "<stdin>";
 
 /// The header of an input table, with the file name used in messages.
 #[derive(Debug)]
@@ -85,7 +85,7 @@ impl Header {
     }
 
     /// The indices of `names`; when some are missing, one error naming every one of them.
-    pub fn require_all(&self, names: &[&str]) -> Result<Vec<usize>> {
+    pub(crate) fn require_all(&self, names: &[&str]) -> Result<Vec<usize>> {
         let mut found = Vec::with_capacity(names.len());
         let mut missing = Vec::new();
         for name in names {
@@ -106,7 +106,7 @@ impl Header {
 
     /// The first of several accepted spellings of a column that is present
     /// (e.g. `Gmag` or `Gmag_gaia`).
-    pub fn find_any(&self, names: &[&str]) -> Result<Option<usize>> {
+    pub(crate) fn find_any(&self, names: &[&str]) -> Result<Option<usize>> {
         for name in names {
             if let Some(i) = self.find(name)? {
                 return Ok(Some(i));
@@ -116,7 +116,7 @@ impl Header {
     }
 
     /// Like [`Header::find_any`], an error naming the first spelling when none is present.
-    pub fn require_any(&self, names: &[&str]) -> Result<usize> {
+    pub(crate) fn require_any(&self, names: &[&str]) -> Result<usize> {
         self.find_any(names)?.ok_or_else(|| {
             Error::input(
                 self.at(Some(1), None),
@@ -136,7 +136,7 @@ impl Header {
     /// The output layout of a tool that appends `new` columns to this table: columns
     /// of the input keep their place, a new column whose name the input already has
     /// replaces that column in place, the others are appended in the order given.
-    pub fn extended(&self, new: &[&str]) -> Result<Layout> {
+    pub(crate) fn extended(&self, new: &[&str]) -> Result<Layout> {
         let mut names = self.names.clone();
         let mut slots = Vec::with_capacity(new.len());
         for name in new {
@@ -158,7 +158,7 @@ impl Header {
 
 /// Where a tool's own columns go in its output rows; see [`Header::extended`].
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub names: Vec<String>,
     slots: Vec<usize>,
     n_input: usize,
@@ -228,7 +228,7 @@ impl Row {
 /// A data row read into a reused byte record ([`Reader::read_byte_record`]), with the
 /// parsing rules and messages of [`Row`]: for tools that stream millions of rows.
 /// Only the cells read are checked (UTF-8 included).
-pub struct ByteRow<'a> {
+pub(crate) struct ByteRow<'a> {
     pub record: &'a csv::ByteRecord,
     pub header: &'a Header,
 }
@@ -274,7 +274,7 @@ impl<'a> ByteRow<'a> {
 
 /// Parses a trimmed cell as an integer; `None` when empty. `12.0` is accepted as 12
 /// (pandas writes integer columns with missing values as floats).
-pub fn parse_int(cell: &[u8]) -> std::result::Result<Option<i64>, String> {
+pub(crate) fn parse_int(cell: &[u8]) -> std::result::Result<Option<i64>, String> {
     // Plain digits, the common case, without a float parse.
     if !cell.is_empty() && cell.len() <= 18 && cell.iter().all(u8::is_ascii_digit) {
         return Ok(Some(
@@ -291,7 +291,7 @@ pub fn parse_int(cell: &[u8]) -> std::result::Result<Option<i64>, String> {
 }
 
 /// Parses a trimmed cell as a finite number; empty and `nan` are missing.
-pub fn parse_num(cell: &str) -> std::result::Result<Option<f64>, String> {
+pub(crate) fn parse_num(cell: &str) -> std::result::Result<Option<f64>, String> {
     if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
         return Ok(None);
     }
@@ -302,7 +302,7 @@ pub fn parse_num(cell: &str) -> std::result::Result<Option<f64>, String> {
     }
 }
 
-pub fn parse_flag(cell: &str) -> std::result::Result<Option<bool>, String> {
+pub(crate) fn parse_flag(cell: &str) -> std::result::Result<Option<bool>, String> {
     if cell.is_empty() {
         Ok(None)
     } else if cell.eq_ignore_ascii_case("true") || cell == "1" {
@@ -389,7 +389,7 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// The one opening function of every input table: the CSV text of `source`, whose
 /// format is told from its first bytes (see [`formats`]): CSV as it is (CR LF line
 /// ends made LF), a VOTable or FITS binary table decoded into CSV as it is read.
-pub fn open_csv(name: &str, source: Box<dyn Read>) -> Result<Box<dyn Read>> {
+pub(crate) fn open_csv(name: &str, source: Box<dyn Read>) -> Result<Box<dyn Read>> {
     let mut source = BufReader::with_capacity(1 << 16, source);
     // Enough bytes to tell the format, and for CSV the whole header line (its line
     // end says whether the file has CR LF line ends).
@@ -428,19 +428,6 @@ pub fn open_csv(name: &str, source: Box<dyn Read>) -> Result<Box<dyn Read>> {
             ));
         }
     })
-}
-
-/// [`open_csv`] for a whole file in memory: the bytes themselves when they are CSV,
-/// else the CSV text of the VOTable or FITS table they hold.
-pub fn csv_bytes(name: &str, bytes: Vec<u8>) -> Result<Vec<u8>> {
-    if formats::sniff(&bytes[..bytes.len().min(formats::SNIFF_LEN)]) == Format::Csv {
-        return Ok(bytes);
-    }
-    let mut text = Vec::with_capacity(bytes.len());
-    open_csv(name, Box::new(io::Cursor::new(bytes)))?
-        .read_to_end(&mut text)
-        .map_err(|e| formats::take_error(e).unwrap_or_else(|io| Error::io(name, io)))?;
-    Ok(text)
 }
 
 /// A streaming CSV reader by header name.
@@ -492,7 +479,7 @@ impl Reader {
     }
 
     /// The next data row, `None` at the end.
-    pub fn next_row(&mut self) -> Result<Option<Row>> {
+    pub(crate) fn next_row(&mut self) -> Result<Option<Row>> {
         let mut record = csv::StringRecord::new();
         match self.inner.read_record(&mut record) {
             Ok(false) => Ok(None),
@@ -511,14 +498,14 @@ impl Reader {
     /// The next data row into a reused byte record (no allocation per row, no UTF-8
     /// check of cells the caller does not read): for tools that stream millions of
     /// rows. `false` at the end. Errors are those of [`Reader::next_row`].
-    pub fn read_byte_record(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
+    pub(crate) fn read_byte_record(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
         self.inner
             .read_byte_record(record)
             .map_err(|e| csv_error(self.header.file(), Some(&self.header), e))
     }
 
     /// Reads every remaining row.
-    pub fn read_all(mut self) -> Result<Table> {
+    pub(crate) fn read_all(mut self) -> Result<Table> {
         let mut rows = Vec::new();
         while let Some(row) = self.next_row()? {
             rows.push(row);
@@ -538,13 +525,13 @@ impl Iterator for Reader {
 }
 
 /// What a reader thread ([`read_batches`]) sends: the header first, then batches.
-pub enum Batched<P> {
+pub(crate) enum Batched<P> {
     Header(Arc<Header>),
     Batch(Batch<P>),
 }
 
 /// Rows read per batch by [`read_batches`].
-pub const BATCH: usize = 1024;
+pub(crate) const BATCH: usize = 1024;
 
 /// Rows and what the reader thread parsed from each (`parsed.len()` rows are valid).
 pub struct Batch<P> {
@@ -557,7 +544,7 @@ pub struct Batch<P> {
 /// batches of rows in order, each with the parse of every row. Record buffers come
 /// back through `recycle`. An error ends the batches after the rows before it, so the
 /// receiver sees the first error in row order.
-pub fn read_batches<P, F: Fn(&ByteRow) -> Result<P>>(
+pub(crate) fn read_batches<P, F: Fn(&ByteRow) -> Result<P>>(
     open: impl FnOnce() -> Result<Reader>,
     parser: impl FnOnce(&Header) -> Result<F>,
     tx: mpsc::SyncSender<Result<Batched<P>>>,
@@ -624,7 +611,7 @@ pub fn read_batches<P, F: Fn(&ByteRow) -> Result<P>>(
 }
 
 /// Starts a named thread in `scope` (a reader thread of [`read_batches`]).
-pub fn spawn_scoped<'scope, 'env>(
+pub(crate) fn spawn_scoped<'scope, 'env>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     name: &str,
     f: impl FnOnce() + Send + 'scope,
@@ -638,7 +625,7 @@ pub fn spawn_scoped<'scope, 'env>(
 
 /// An unlinked temporary file in the system's temporary directory (`TMPDIR`): it
 /// disappears with the process, however the process ends. `what` names it in messages.
-pub fn spool_file(what: &str) -> Result<File> {
+pub(crate) fn spool_file(what: &str) -> Result<File> {
     let dir = std::env::temp_dir();
     for attempt in 0..100u32 {
         let path = dir.join(format!(".muwclass-{}-{attempt}.spool", std::process::id()));
@@ -753,7 +740,7 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     /// The names `--format` takes.
-    pub const NAMES: [&str; 2] = ["csv", "votable"];
+    pub(crate) const NAMES: [&str; 2] = ["csv", "votable"];
 
     pub fn parse(name: &str) -> Result<OutputFormat> {
         match name {
@@ -832,17 +819,6 @@ impl Writer {
         }
     }
 
-    /// Writes CSV to any byte sink (tests, in-memory pipelines), whatever the
-    /// process's output format.
-    pub fn to_writer(name: &str, sink: Box<dyn Write>) -> Writer {
-        Writer {
-            inner: Some(Self::csv(sink)),
-            name: name.to_string(),
-            pending: None,
-            votable: None,
-        }
-    }
-
     fn buffer() -> Option<Vec<Vec<String>>> {
         (output_format() == OutputFormat::VoTable).then(Vec::new)
     }
@@ -871,7 +847,7 @@ impl Writer {
     }
 
     /// Writes one line as it is (no quoting): the frame lines of a shard file.
-    pub fn write_raw_line(&mut self, line: &str) -> Result<()> {
+    pub(crate) fn write_raw_line(&mut self, line: &str) -> Result<()> {
         let w = self.inner.take().expect("writer used after finish");
         let mut sink = w
             .into_inner()
@@ -923,7 +899,7 @@ fn is_special(path: &Path) -> bool {
 
 /// The temporary name beside `path` that an atomic write goes through: hidden, and
 /// unique to the process, so that concurrent make jobs never share one.
-pub fn temporary_path(path: &Path) -> Result<PathBuf> {
+pub(crate) fn temporary_path(path: &Path) -> Result<PathBuf> {
     let name = path.display().to_string();
     let file_name = path
         .file_name()

@@ -7,10 +7,10 @@ use crate::error::{Error, Result};
 
 /// N_H per E(B-V) in 1e21 cm^-2: N_H/A_V = 2.21e21 cm^-2 mag^-1 and A_V = 3.1 E(B-V)
 /// (spec 3.1), in the authors' order of multiplication.
-pub const NH21_PER_EBV: f64 = 2.21 * 3.1;
+pub(crate) const NH21_PER_EBV: f64 = 2.21 * 3.1;
 
 /// The photon index of the AGN spectrum (spec 3.3, 11.2).
-pub const AGN_GAMMA: f64 = 2.0;
+pub(crate) const AGN_GAMMA: f64 = 2.0;
 
 /// The tbabs table: energies (keV) and cross-sections scaled as upstream (row 1 x 100,
 /// so that tau = nH21 1e-3 sigma_100, spec 3.2).

@@ -47,7 +47,7 @@ pub fn redden_agns(src: &mut Sources, ebv: f64, absorption: &Absorption) {
 
 /// [`redden_agns`] with the absorption factors `c` = `Absorption::factors(ebv)`
 /// already computed (s, m, h, b), for loops that redden many tables at one E(B-V).
-pub fn redden_agns_with(src: &mut Sources, ebv: f64, c: &[f64; 4]) {
+pub(crate) fn redden_agns_with(src: &mut Sources, ebv: f64, c: &[f64; 4]) {
     let agn = agn();
     for i in 0..src.len() {
         if src.class[i] != Some(agn) {
@@ -64,7 +64,7 @@ pub fn redden_agns_with(src: &mut Sources, ebv: f64, c: &[f64; 4]) {
 }
 
 /// A usable E(B-V): finite and not negative.
-pub fn check_ebv(ebv: f64) -> Result<f64> {
+pub(crate) fn check_ebv(ebv: f64) -> Result<f64> {
     if ebv.is_finite() && ebv >= 0.0 {
         Ok(ebv)
     } else {
@@ -142,7 +142,7 @@ pub fn lookup_table(
     })
 }
 
-pub fn check_bin_width(bin_width: f64) -> Result<f64> {
+pub(crate) fn check_bin_width(bin_width: f64) -> Result<f64> {
     if bin_width.is_finite() && bin_width > 0.0 {
         Ok(bin_width)
     } else {
@@ -171,7 +171,7 @@ pub fn lookup_ebv(t: &Table, map: &SfdMap, ra_column: &str, dec_column: &str) ->
 }
 
 /// The `ebv` and `ebv_bin` cells of a source, as every tool writes them.
-pub fn ebv_cells(ebv: f64, binning: &Binning) -> [String; 2] {
+pub(crate) fn ebv_cells(ebv: f64, binning: &Binning) -> [String; 2] {
     [fmt_f64(ebv), binning.index(ebv).to_string()]
 }
 

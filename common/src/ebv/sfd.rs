@@ -20,7 +20,7 @@ use crate::data;
 use crate::error::{Error, Result};
 
 /// Schlafly & Finkbeiner (2011) recalibration of SFD (spec 3.1, 11.2).
-pub const SFD_SCALE: f64 = 0.86;
+pub(crate) const SFD_SCALE: f64 = 0.86;
 
 /// A full-sky HEALPix map in RING order and Galactic coordinates.
 #[derive(Debug, Clone)]
@@ -188,12 +188,13 @@ impl SfdMap {
         Ok(SfdMap { nside, values })
     }
 
-    pub fn nside(&self) -> u64 {
+    #[cfg(test)]
+    fn nside(&self) -> u64 {
         self.nside
     }
 
     /// The raw map value interpolated at Galactic (l, b) in degrees.
-    pub fn raw_galactic(&self, l_deg: f64, b_deg: f64) -> f64 {
+    pub(crate) fn raw_galactic(&self, l_deg: f64, b_deg: f64) -> f64 {
         let theta = (90.0 - b_deg).to_radians().clamp(0.0, PI);
         let phi = l_deg.to_radians().rem_euclid(2.0 * PI);
         let (pix, w) = interpolation_weights(self.nside, theta, phi);
@@ -370,13 +371,13 @@ fn mul(a: [[f64; 3]; 3], b: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
 }
 
 /// Galactic (l, b) in degrees of an ICRS (ra, dec) in degrees.
-pub fn icrs_to_galactic(ra_deg: f64, dec_deg: f64) -> (f64, f64) {
+pub(crate) fn icrs_to_galactic(ra_deg: f64, dec_deg: f64) -> (f64, f64) {
     rotate(&icrs_to_galactic_matrix(), ra_deg, dec_deg)
 }
 
 /// ICRS (ra, dec) in degrees of a Galactic (l, b) in degrees: the inverse rotation
 /// (the transpose of [`icrs_to_galactic`]'s).
-pub fn galactic_to_icrs(l_deg: f64, b_deg: f64) -> (f64, f64) {
+pub(crate) fn galactic_to_icrs(l_deg: f64, b_deg: f64) -> (f64, f64) {
     let m = icrs_to_galactic_matrix();
     let t: [[f64; 3]; 3] = std::array::from_fn(|i| std::array::from_fn(|j| m[j][i]));
     rotate(&t, l_deg, b_deg)

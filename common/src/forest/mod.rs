@@ -65,7 +65,7 @@ pub enum ClassWeight {
 }
 
 impl ClassWeight {
-    pub const NAMES: [&str; 3] = ["none", "balanced", "balanced_subsample"];
+    pub(crate) const NAMES: [&str; 3] = ["none", "balanced", "balanced_subsample"];
 
     pub fn parse(name: &str) -> Result<ClassWeight> {
         match name {
@@ -137,7 +137,7 @@ impl Default for ForestParams {
 
 impl ForestParams {
     /// The number of candidate features per split for `n_features` features.
-    pub fn max_features_for(&self, n_features: usize) -> usize {
+    pub(crate) fn max_features_for(&self, n_features: usize) -> usize {
         match self.max_features {
             Some(m) => m.clamp(1, n_features.max(1)),
             None => ((n_features as f64).sqrt().floor() as usize).max(1),
@@ -362,10 +362,6 @@ impl Forest {
                 p
             })
             .collect())
-    }
-
-    pub fn n_features(&self) -> usize {
-        self.n_features
     }
 
     pub fn n_classes(&self) -> usize {

@@ -38,9 +38,9 @@ use super::sky::sexagesimal;
 /// Sources of CSC 2.1.
 pub const CSC21_SOURCES: usize = 407_000;
 /// Mean number of sources per pointing.
-pub const SOURCES_PER_POINTING: usize = 40;
+pub(crate) const SOURCES_PER_POINTING: usize = 40;
 /// Fraction of the pointings aimed at the Galactic plane.
-pub const PLANE_FRACTION: f64 = 0.15;
+pub(crate) const PLANE_FRACTION: f64 = 0.15;
 /// Radius of a pointing's field (arcmin), about that of ACIS-I's 16.9' square.
 const FIELD_RADIUS: f64 = 8.0;
 

@@ -18,7 +18,7 @@ const RA0: f64 = 260.0;
 const DEC0: f64 = -35.0;
 const SIZE: f64 = 5.0;
 /// Every how many catalog rows one is placed on an X-ray source.
-pub const COUNTERPART_EVERY: usize = 20;
+pub(crate) const COUNTERPART_EVERY: usize = 20;
 
 /// The catalogs `synth catalog` knows, in the order of their stream numbers.
 pub const CATALOGS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];

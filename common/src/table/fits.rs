@@ -61,7 +61,7 @@ struct Column {
 }
 
 /// The rows of the first binary table of a FITS file.
-pub struct FitsRows<R> {
+pub(crate) struct FitsRows<R> {
     file: String,
     source: R,
     names: Vec<String>,

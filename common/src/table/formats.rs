@@ -33,12 +33,12 @@ pub enum Format {
 }
 
 /// How many leading bytes [`sniff`] needs to decide.
-pub const SNIFF_LEN: usize = 16;
+pub(crate) const SNIFF_LEN: usize = 16;
 
 /// Tells the format from the first bytes: FITS starts with the card `SIMPLE  =`;
 /// XML (a VOTable) with `<` after an optional byte-order mark and white space;
 /// gzip with its magic number; anything else is read as CSV.
-pub fn sniff(head: &[u8]) -> Format {
+pub(crate) fn sniff(head: &[u8]) -> Format {
     if head.starts_with(b"SIMPLE  =") {
         return Format::Fits;
     }
@@ -55,7 +55,7 @@ pub fn sniff(head: &[u8]) -> Format {
 /// Takes leading bytes off `source` until `enough` says so, `max` are taken or the
 /// input ends (a pipe may deliver one byte at a time). The caller chains them back
 /// in front of the rest.
-pub fn peek<R: BufRead>(
+pub(crate) fn peek<R: BufRead>(
     source: &mut R,
     max: usize,
     enough: impl Fn(&[u8]) -> bool,
@@ -74,7 +74,7 @@ pub fn peek<R: BufRead>(
 }
 
 /// A table decoded row by row: the column names, then rows of cells as CSV text.
-pub trait RowSource {
+pub(crate) trait RowSource {
     fn names(&self) -> &[String];
     /// The next row's cells into `cells` (cleared first); `false` at the end.
     fn next_row(&mut self, cells: &mut Vec<String>) -> Result<bool>;
@@ -83,7 +83,7 @@ pub trait RowSource {
 /// CSV text of a [`RowSource`], produced as it is read. Errors of the source travel
 /// through `io::Error` to the CSV parser and come back out as they were
 /// ([`take_error`]).
-pub struct CsvText {
+pub(crate) struct CsvText {
     source: Box<dyn RowSource>,
     buf: Vec<u8>,
     pos: usize,
@@ -145,7 +145,7 @@ impl Read for CsvText {
 }
 
 /// The library error a [`CsvText`] wrapped in an `io::Error`, if that is what it is.
-pub fn take_error(e: io::Error) -> std::result::Result<Error, io::Error> {
+pub(crate) fn take_error(e: io::Error) -> std::result::Result<Error, io::Error> {
     if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
         let inner = e.into_inner().expect("checked above");
         Ok(*inner.downcast::<Error>().expect("checked above"))
@@ -174,7 +174,7 @@ pub fn fmt_f64(v: f64, out: &mut String) {
 }
 
 /// [`fmt_f64`] for a 32-bit float: the shortest text of the 32-bit value.
-pub fn fmt_f32(v: f32, out: &mut String) {
+pub(crate) fn fmt_f32(v: f32, out: &mut String) {
     if v.is_finite() {
         let mut b = ryu::Buffer::new();
         let s = b.format_finite(v);
@@ -182,7 +182,7 @@ pub fn fmt_f32(v: f32, out: &mut String) {
     }
 }
 
-pub fn fmt_bool(v: bool) -> &'static str {
+pub(crate) fn fmt_bool(v: bool) -> &'static str {
     if v { "True" } else { "False" }
 }
 

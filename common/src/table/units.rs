@@ -3,7 +3,7 @@
 //! through from a user's table) are written without.
 
 /// (unit, UCD) of a column by name; `None` for a column the project does not define.
-pub fn unit_ucd(name: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn unit_ucd(name: &str) -> Option<(&'static str, &'static str)> {
     const FLUX: &str = "erg.s-1.cm-2";
     let exact = match name {
         "CSCv2_name" => ("", "meta.id;meta.main"),

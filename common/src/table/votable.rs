@@ -52,7 +52,7 @@ enum Body<R: BufRead> {
 }
 
 /// The rows of the first table of a VOTable.
-pub struct VoTableRows<R: BufRead> {
+pub(crate) struct VoTableRows<R: BufRead> {
     file: String,
     names: Vec<String>,
     text: Vec<TextCell>,

@@ -189,14 +189,14 @@ const UNWISE: Spec = Spec {
 
 /// Indices into the stored values of a Gaia entry.
 pub(crate) mod gaia {
-    pub const PLX: usize = 6;
-    pub const E_PLX: usize = 7;
+    pub(crate) const PLX: usize = 6;
+    pub(crate) const E_PLX: usize = 7;
     pub const PM: usize = 8;
-    pub const EPSI: usize = 9;
+    pub(crate) const EPSI: usize = 9;
 }
 
 /// The unWISE pixel, arcsec (spec 2.3).
-pub const UNWISE_PIXEL: f64 = 2.75;
+pub(crate) const UNWISE_PIXEL: f64 = 2.75;
 
 impl CatalogKind {
     pub const ALL: [CatalogKind; 5] = [
@@ -213,7 +213,7 @@ impl CatalogKind {
     }
 
     /// The VizieR table (spec 2.1).
-    pub fn vizier_table(self) -> &'static str {
+    pub(crate) fn vizier_table(self) -> &'static str {
         self.spec().vizier
     }
 
@@ -224,7 +224,7 @@ impl CatalogKind {
     /// The columns a catalog file must have, by VizieR name: position, identifier
     /// (the first accepted spelling that is a VizieR TAP column: names starting with
     /// `_` are the renamings of the authors' files), PU terms and values.
-    pub fn needed_columns(self) -> Vec<&'static str> {
+    pub(crate) fn needed_columns(self) -> Vec<&'static str> {
         let s = self.spec();
         let id =
             s.id.iter()
@@ -254,7 +254,7 @@ impl CatalogKind {
 
     /// The magnitude columns (with errors) this catalog provides once converted:
     /// for unWISE the fluxes become W1, e_W1, W2, e_W2 magnitudes (spec 2.5).
-    pub fn n_values(self) -> usize {
+    pub(crate) fn n_values(self) -> usize {
         self.spec().values.len()
     }
 
@@ -277,7 +277,7 @@ impl CatalogKind {
 
     /// PU_CU, the catalog coordinate term of the positional uncertainty (spec 2.3,
     /// "2 sigma", arcsec) from the PU columns of an entry; NaN when all are missing.
-    pub fn pu_cu(self, pu: &[f64]) -> f64 {
+    pub(crate) fn pu_cu(self, pu: &[f64]) -> f64 {
         let max = pu
             .iter()
             .copied()
@@ -300,7 +300,7 @@ pub fn unwise_mag(flux: f64, e_flux: f64, offset: f64) -> (f64, f64) {
 }
 
 /// The unWISE W1 and W2 Vega offsets of spec 2.5.
-pub const UNWISE_OFFSETS: [f64; 2] = [0.004, 0.032];
+pub(crate) const UNWISE_OFFSETS: [f64; 2] = [0.004, 0.032];
 
 /// Where the needed columns stand in one catalog file.
 struct Columns {
@@ -501,7 +501,7 @@ impl Matched {
     }
 
     /// True when the (Gaia) file has the distance columns rgeo, b_rgeo, B_rgeo.
-    pub fn has_distances(&self) -> bool {
+    pub(crate) fn has_distances(&self) -> bool {
         self.has_optional
     }
 
@@ -516,7 +516,7 @@ impl Matched {
     }
 
     /// PU_CU of source `s`'s nearest entry; NaN without one.
-    pub fn pu_cu(&self, s: usize) -> f64 {
+    pub(crate) fn pu_cu(&self, s: usize) -> f64 {
         self.pu_cu[s]
     }
 

@@ -2,10 +2,10 @@
 //! great-circle separations in arcsec.
 
 /// One arcsec in radians.
-pub const ARCSEC: f64 = std::f64::consts::PI / 648_000.0;
+pub(crate) const ARCSEC: f64 = std::f64::consts::PI / 648_000.0;
 
 /// The unit vector of (ra, dec) in degrees.
-pub fn unit_vector(ra_deg: f64, dec_deg: f64) -> [f64; 3] {
+pub(crate) fn unit_vector(ra_deg: f64, dec_deg: f64) -> [f64; 3] {
     let (sa, ca) = ra_deg.to_radians().sin_cos();
     let (sd, cd) = dec_deg.to_radians().sin_cos();
     [cd * ca, cd * sa, sd]
@@ -13,14 +13,14 @@ pub fn unit_vector(ra_deg: f64, dec_deg: f64) -> [f64; 3] {
 
 /// The squared chord between two unit vectors `theta` arcsec apart: the kd-tree's
 /// squared-Euclidean radius for a cone of that angle.
-pub fn chord2(theta_arcsec: f64) -> f64 {
+pub(crate) fn chord2(theta_arcsec: f64) -> f64 {
     let c = 2.0 * (0.5 * theta_arcsec * ARCSEC).sin();
     c * c
 }
 
 /// Great-circle separation in arcsec of two (ra, dec) positions in degrees, by the
 /// haversine formula (accurate at the sub-milliarcsecond separations that matter here).
-pub fn separation_arcsec(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
+pub(crate) fn separation_arcsec(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
     let (d1, d2) = (dec1.to_radians(), dec2.to_radians());
     let sd = (0.5 * (d2 - d1)).sin();
     let sa = (0.5 * (ra2 - ra1).to_radians()).sin();
@@ -30,7 +30,7 @@ pub fn separation_arcsec(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
 
 /// The squared chord between two unit vectors, summed in the kd-tree's order (so
 /// that a comparison with a kd-tree radius gives the kd-tree's answer, bit for bit).
-pub fn chord2_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+pub(crate) fn chord2_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     let mut acc = 0.0;
     for i in 0..3 {
         let d = a[i] - b[i];
@@ -44,7 +44,7 @@ pub fn chord2_between(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 /// beside it, in the bins that overlap a right-ascension window around it. For many
 /// queries against a small set (catalog rows against the X-ray sources) this is several
 /// times faster than a kd-tree: a query is a few array lookups.
-pub struct StripIndex {
+pub(crate) struct StripIndex {
     /// Strip height, degrees (the reach, with a margin).
     height: f64,
     /// Declination of the lower edge of strip 0.
@@ -161,7 +161,7 @@ impl StripIndex {
 impl StripIndex {
     /// A key that orders positions by strip, then by right ascension within ~ the
     /// strip height: queries made in this order reuse the same parts of the index.
-    pub fn sky_key(&self, ra: f64, dec: f64) -> u64 {
+    pub(crate) fn sky_key(&self, ra: f64, dec: f64) -> u64 {
         let k = ((dec - self.dec0) / self.height)
             .floor()
             .clamp(0.0, u32::MAX as f64) as u64;

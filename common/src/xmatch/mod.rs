@@ -77,7 +77,7 @@ pub struct XraySource {
 }
 
 /// Reads the X-ray positions of every row; missing or bad values are errors.
-pub fn xray_sources(table: &Table, cols: &XrayColumns) -> Result<Vec<XraySource>> {
+pub(crate) fn xray_sources(table: &Table, cols: &XrayColumns) -> Result<Vec<XraySource>> {
     let h = &table.header;
     let (ra, dec, pu) = (
         h.require(&cols.ra)?,
@@ -107,7 +107,7 @@ pub fn xray_sources(table: &Table, cols: &XrayColumns) -> Result<Vec<XraySource>
 /// The Gaia astrometric terms added to every catalog's PU (spec 2.3): parallax,
 /// parallax error and astrometric excess noise (mas) of the nearest Gaia entry.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct GaiaTerms {
+pub(crate) struct GaiaTerms {
     pub plx: Option<f64>,
     pub e_plx: Option<f64>,
     pub epsi: Option<f64>,
@@ -116,7 +116,7 @@ pub struct GaiaTerms {
 /// X_PU (spec 2.3): the catalog term PU_CU (NaN when missing) and the Gaia terms
 /// `2 v / 1000` (each missing one counts as 0) in quadrature give PU_<cat>; that
 /// and the X-ray `r0` in quadrature give X_PU. Same order of operations as upstream.
-pub fn x_pu(pu_cu: f64, gaia: &GaiaTerms, r0: f64) -> f64 {
+pub(crate) fn x_pu(pu_cu: f64, gaia: &GaiaTerms, r0: f64) -> f64 {
     let term = |v: Option<f64>| v.map_or(0.0, |v| 2.0 * v / 1000.0);
     let cu = if pu_cu.is_nan() { 0.0 } else { pu_cu };
     let (p, e, x) = (term(gaia.plx), term(gaia.e_plx), term(gaia.epsi));
@@ -150,13 +150,13 @@ pub fn cp_flag(r: Option<f64>, r2: Option<f64>, x_pu: f64) -> i32 {
 
 /// Paper Appendix C: probability of a chance coincidence within radius `r` arcsec
 /// for a density `rho` per arcsec^2.
-pub fn p_chance(rho: f64, r: f64) -> f64 {
+pub(crate) fn p_chance(rho: f64, r: f64) -> f64 {
     1.0 - (-rho * PI * r * r).exp()
 }
 
 /// The match of one X-ray source in one catalog.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CatalogMatch {
+pub(crate) struct CatalogMatch {
     /// The separation of the nearest entry within the radius, arcsec.
     pub nearest: Option<f64>,
     /// The second separation (spec 2.2), arcsec.
@@ -177,7 +177,7 @@ impl CatalogMatch {
 
 /// The matches of source `s` in every matched catalog (in any order, at most one of
 /// a kind). The Gaia terms come from the nearest Gaia entry, accepted or not (2.3).
-pub fn match_source(src: &XraySource, s: usize, catalogs: &[Matched]) -> Vec<CatalogMatch> {
+pub(crate) fn match_source(src: &XraySource, s: usize, catalogs: &[Matched]) -> Vec<CatalogMatch> {
     let mut terms = GaiaTerms::default();
     if let Some(g) = catalogs.iter().find(|c| c.kind == CatalogKind::Gaia)
         && g.nearest(s).is_some()
@@ -224,7 +224,7 @@ fn in_spec_order(catalogs: &[Matched]) -> Vec<(CatalogKind, usize)> {
 /// `which_wise12` after all magnitudes when there is such a source; then per
 /// catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`. Columns of catalogs
 /// not given are not written, so that they never blank an existing column of the input.
-pub fn output_columns(catalogs: &[Matched]) -> Vec<String> {
+pub(crate) fn output_columns(catalogs: &[Matched]) -> Vec<String> {
     let order = in_spec_order(catalogs);
     let mut cols: Vec<String> = Vec::new();
     let mut wise = false;
@@ -250,7 +250,11 @@ pub fn output_columns(catalogs: &[Matched]) -> Vec<String> {
 /// The cells of [`output_columns`] for source `s`. A catalog's magnitudes, Gaia
 /// astrometry and identifier are blank unless its counterpart is accepted (2.7 step
 /// 2); W1/W2 come from the highest-precedence accepted WISE match, whole (2.7 step 3).
-pub fn output_values(catalogs: &[Matched], s: usize, matches: &[CatalogMatch]) -> Vec<String> {
+pub(crate) fn output_values(
+    catalogs: &[Matched],
+    s: usize,
+    matches: &[CatalogMatch],
+) -> Vec<String> {
     let order = in_spec_order(catalogs);
     let accepted = |i: usize| matches[i].accepted().then(|| catalogs[i].values(s));
     let cell = |v: Option<&[f64]>, j: usize| v.map_or(String::new(), |v| fmt_f64(v[j]));
