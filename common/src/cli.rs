@@ -19,7 +19,7 @@ pub fn run(tool: &str, body: impl FnOnce() -> Result<()>) -> ExitCode {
 
 /// A message on one line: line breaks that a quoted cell or a parser's text brought
 /// in are written as `\n` and `\r`.
-pub fn one_line(msg: &str) -> String {
+pub(crate) fn one_line(msg: &str) -> String {
     msg.trim_end_matches(['\n', '\r'])
         .replace('\r', "\\r")
         .replace('\n', "\\n")
