@@ -5,7 +5,6 @@
 use crate::util::*;
 
 const FIELD: &str = "3fgl_j1306";
-const CATALOGS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];
 
 /// The input table `name` of the field in a format: `input/*.csv`, `votable/*.vot`,
 /// `fits/*.fits`.

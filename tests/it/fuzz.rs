@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{bin, example, refs, root, run_ok, scratch};
+use crate::util::{CATALOGS, bin, example, refs, root, run_ok, scratch};
 
 /// xorshift64*: a small deterministic generator, so that a failing case is
 /// reproduced by its seed.
@@ -263,9 +263,8 @@ fn targets(dir: &Path) -> Vec<Target> {
         "ave.csv",
         run_ok("fechner", &[&s(&per)], None).as_bytes(),
     );
-    let cats = ["gaia", "2mass", "allwise", "catwise", "unwise"];
     let mut cat_args = Vec::new();
-    for c in cats {
+    for c in CATALOGS {
         let p = write(
             dir,
             &format!("{c}.csv"),
@@ -435,7 +434,7 @@ fn formats_and_shards(dir: &Path) -> Vec<Target> {
     // table (`{}` last) replaced by the mutated file
     let xmatch = |mutated: Option<&str>| -> Vec<String> {
         let mut args = Vec::new();
-        for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
+        for c in CATALOGS {
             args.push(format!("--{c}"));
             args.push(if mutated == Some(c) {
                 "{}".to_string()

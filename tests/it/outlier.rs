@@ -9,14 +9,7 @@ use crate::util::*;
 /// copy of the first source with an X-ray spectrum and colours no source has (soft
 /// flux / 100, hard flux x 100, magnitudes alternating between 3 and 14-20).
 fn field_with_a_stranger() -> (String, String) {
-    let input = |f: &str| example(&format!("3fgl_j1306/input/{f}.csv"));
-    let ave = run_ok("fechner", &[input("per").to_str().unwrap()], None);
-    let mut args = Vec::new();
-    for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
-        args.push(format!("--{c}"));
-        args.push(input(c).display().to_string());
-    }
-    let mw = run_ok("xmatch", &refs(&args), Some(ave.as_bytes()));
+    let mw = crossmatched("3fgl_j1306");
     let mut lines = mw.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let first: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -13,15 +13,7 @@ use crate::util::*;
 fn classified() -> &'static Path {
     static TABLE: OnceLock<PathBuf> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let input = |f: &str| example(&format!("3fgl_j1306/input/{f}.csv"));
-        let ave = run_ok("fechner", &[input("per").to_str().unwrap()], None);
-        let mut args = Vec::new();
-        for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
-            args.push(format!("--{c}"));
-            args.push(input(c).display().to_string());
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mw = run_ok("xmatch", &args, Some(ave.as_bytes()));
+        let mw = crossmatched("3fgl_j1306");
         let out = scratch("outputs").join("classified.csv");
         run_ok(
             "classify",

@@ -12,8 +12,6 @@ use common::table::Table;
 
 use crate::util::*;
 
-const CATALOGS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];
-
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Word(String),

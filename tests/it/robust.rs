@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::make::Job;
-use crate::util::{bin, example, run, run_ok, scratch};
+use crate::util::{CATALOGS, bin, catalog_args, example, run, run_ok, scratch};
 
 /// A deterministic pseudo-random sequence of kill moments.
 struct Moments(u64);
@@ -322,7 +322,7 @@ fn shuffled_rows_give_the_same_results_per_source() {
 
     let dir = scratch("shuffle");
     let mut args = Vec::new();
-    for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
+    for c in CATALOGS {
         let text = std::fs::read_to_string(example(&format!("ngc3532/input/{c}.csv"))).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let p = dir.join(format!("{c}.csv"));
@@ -334,14 +334,7 @@ fn shuffled_rows_give_the_same_results_per_source() {
     let ave_lines: Vec<&str> = ave.lines().collect();
     let x = ["--ra", "ra", "--dec", "dec", "--pu", "err_ellipse_r0"];
     let mut original: Vec<String> = x.iter().map(|s| s.to_string()).collect();
-    for c in ["gaia", "2mass", "allwise", "catwise", "unwise"] {
-        original.push(format!("--{c}"));
-        original.push(
-            example(&format!("ngc3532/input/{c}.csv"))
-                .display()
-                .to_string(),
-        );
-    }
+    original.extend(catalog_args("ngc3532"));
     let refs: Vec<&str> = original.iter().map(String::as_str).collect();
     let a = run_ok("xmatch", &refs, Some(ave.as_bytes()));
     let mut shuffled: Vec<&str> = x.to_vec();

@@ -49,6 +49,29 @@ tools!(
 );
 
 /// The directory of the tool binaries.
+/// The counterpart catalogs of the example fields, as `xmatch` flags and file names
+/// (`examples/<field>/input/<cat>.csv`).
+pub const CATALOGS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];
+
+/// The `xmatch` arguments of an example field's catalogs: `--<cat> <file>` for each.
+pub fn catalog_args(field: &str) -> Vec<String> {
+    CATALOGS
+        .iter()
+        .flat_map(|c| {
+            let file = example(&format!("{field}/input/{c}.csv"));
+            [format!("--{c}"), file.display().to_string()]
+        })
+        .collect()
+}
+
+/// An example field from its raw inputs through `fechner | xmatch` (every catalog): a
+/// table in the paper's columns.
+pub fn crossmatched(field: &str) -> String {
+    let per = example(&format!("{field}/input/per.csv"));
+    let ave = run_ok("fechner", &[per.to_str().unwrap()], None);
+    run_ok("xmatch", &refs(&catalog_args(field)), Some(ave.as_bytes()))
+}
+
 pub fn bin_dir() -> PathBuf {
     bin("fechner").parent().unwrap().to_path_buf()
 }

@@ -2,10 +2,9 @@
 //! acceptance against the authors' `reference/MW_clean.csv`, magnitudes against the
 //! catalog values, unWISE magnitudes against `reference/MW_remove.csv`.
 
-use crate::util::{Csv, close, example, run, run_ok, scratch};
+use crate::util::{CATALOGS, Csv, close, example, run, run_ok, scratch};
 
 const FIELDS: [&str; 3] = ["ngc3532", "ic2395", "3fgl_j1306"];
-const CATS: [&str; 5] = ["gaia", "2mass", "allwise", "catwise", "unwise"];
 
 fn path(field: &str, rel: &str) -> String {
     example(&format!("{field}/{rel}")).display().to_string()
@@ -33,7 +32,7 @@ fn flag(csv: &Csv, row: usize, cat: &str) -> i32 {
 #[test]
 fn x_pu_and_acceptance_reproduce_mw_clean() {
     for field in FIELDS {
-        let out = xmatch_field(field, &CATS);
+        let out = xmatch_field(field, &CATALOGS);
         let reference = Csv::read(&example(&format!("{field}/reference/MW_clean.csv")));
         let ave = Csv::read(&example(&format!("{field}/reference/ave.csv")));
         assert_eq!(out.rows.len(), reference.rows.len());
@@ -44,7 +43,7 @@ fn x_pu_and_acceptance_reproduce_mw_clean() {
         }
         for row in 0..out.rows.len() {
             assert_eq!(out.text(row, "name"), reference.text(row, "name"));
-            for cat in CATS {
+            for cat in CATALOGS {
                 let x = format!("X_PU_{cat}");
                 assert!(
                     close(out.num(row, &x), reference.num(row, &x), 1e-14),
@@ -66,9 +65,9 @@ fn x_pu_and_acceptance_reproduce_mw_clean() {
 #[test]
 fn separations_agree_with_vizier_r() {
     for field in FIELDS {
-        let out = xmatch_field(field, &CATS);
+        let out = xmatch_field(field, &CATALOGS);
         let reference = Csv::read(&example(&format!("{field}/reference/MW_clean.csv")));
-        for cat in CATS {
+        for cat in CATALOGS {
             // Gaia's _r was recomputed upstream from full-precision positions;
             // VizieR's _r of the others is rounded to 1 mas.
             let tol = if cat == "gaia" { 1e-9 } else { 5.5e-4 };
@@ -104,7 +103,7 @@ fn accepted_magnitudes_are_the_catalog_values() {
     ];
     let mut accepted = 0;
     for field in FIELDS {
-        let out = xmatch_field(field, &CATS);
+        let out = xmatch_field(field, &CATALOGS);
         let r = Csv::read(&example(&format!("{field}/reference/MW_clean.csv")));
         for row in 0..out.rows.len() {
             let acc = |cat: &str| flag(&r, row, cat) >= 0;
@@ -337,7 +336,7 @@ fn output_does_not_depend_on_thread_count() {
     let xray = run_ok("synth", &["xray", "3000", "--seed", "4"], None);
     let dir = scratch("xmatch-threads");
     let mut args: Vec<String> = Vec::new();
-    for cat in CATS {
+    for cat in CATALOGS {
         let text = run_ok("synth", &["catalog", cat, "30000", "--seed", "4"], None);
         let p = dir.join(format!("{cat}.csv"));
         std::fs::write(&p, text).unwrap();
