@@ -207,97 +207,158 @@ pub(crate) fn match_source(src: &XraySource, s: usize, catalogs: &[Matched]) -> 
 }
 
 /// The per-catalog columns that follow the magnitudes, suffixed `_<cat>`.
-const MATCH_COLUMNS: [&str; 6] = ["id", "sep", "sep2", "X_PU", "cp_flag", "P_chance"];
+const MATCH_COLUMNS: [(&str, MatchCell); 6] = [
+    ("id", MatchCell::Id),
+    ("sep", MatchCell::Sep),
+    ("sep2", MatchCell::Sep2),
+    ("X_PU", MatchCell::XPu),
+    ("cp_flag", MatchCell::CpFlag),
+    ("P_chance", MatchCell::PChance),
+];
 
-/// The given catalogs in spec order (their output order), with their index in
-/// `catalogs`.
-fn in_spec_order(catalogs: &[Matched]) -> Vec<(CatalogKind, usize)> {
-    CatalogKind::ALL
-        .into_iter()
-        .filter_map(|k| catalogs.iter().position(|c| c.kind == k).map(|i| (k, i)))
-        .collect()
+/// What a per-catalog match column holds (spec 2.2-2.6).
+#[derive(Debug, Clone, Copy)]
+enum MatchCell {
+    Id,
+    Sep,
+    Sep2,
+    XPu,
+    CpFlag,
+    PChance,
 }
 
-/// The columns `xmatch` writes for these catalogs, from each catalog's spec entry:
-/// in spec order, the magnitudes a catalog writes (and its optional columns when
-/// the file has them), the W1/W2 columns before those of the first W1/W2 source,
-/// `which_wise12` after all magnitudes when there is such a source; then per
-/// catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`. Columns of catalogs
-/// not given are not written, so that they never blank an existing column of the input.
-pub(crate) fn output_columns(catalogs: &[Matched]) -> Vec<String> {
-    let order = in_spec_order(catalogs);
-    let mut cols: Vec<String> = Vec::new();
-    let mut wise = false;
-    for &(kind, i) in &order {
-        if kind.wise12().is_some() && !wise {
-            wise = true;
-            cols.extend(WISE12_COLUMNS.iter().map(|s| s.to_string()));
-        }
-        cols.extend(kind.writes().iter().map(|(name, _)| name.to_string()));
-        if catalogs[i].has_distances() {
-            cols.extend(kind.optional().iter().map(|s| s.to_string()));
-        }
-    }
-    if wise {
-        cols.push(WISE12_WHICH.into());
-    }
-    for &(kind, _) in &order {
-        cols.extend(MATCH_COLUMNS.iter().map(|p| format!("{p}_{}", kind.key())));
-    }
-    cols
+/// Where one output cell comes from; `cat` indexes the matched catalogs.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    /// A kept value of the catalog's accepted counterpart.
+    Value {
+        cat: usize,
+        index: usize,
+    },
+    /// W1, e_W1, W2 or e_W2 of the accepted W1/W2 source of highest precedence.
+    Wise12(usize),
+    /// Which catalog that source is.
+    Wise12Which,
+    Match {
+        cat: usize,
+        cell: MatchCell,
+    },
 }
 
-/// The cells of [`output_columns`] for source `s`. A catalog's magnitudes, Gaia
-/// astrometry and identifier are blank unless its counterpart is accepted (2.7 step
-/// 2); W1/W2 come from the highest-precedence accepted WISE match, whole (2.7 step 3).
-pub(crate) fn output_values(
-    catalogs: &[Matched],
-    s: usize,
-    matches: &[CatalogMatch],
-) -> Vec<String> {
-    let order = in_spec_order(catalogs);
-    let accepted = |i: usize| matches[i].accepted().then(|| catalogs[i].values(s));
-    let cell = |v: Option<&[f64]>, j: usize| v.map_or(String::new(), |v| fmt_f64(v[j]));
-    let winner = order
-        .iter()
-        .find(|&&(k, i)| k.wise12().is_some() && matches[i].accepted());
-    let mut out = Vec::new();
-    let mut wise = false;
-    for &(kind, i) in &order {
-        let v = accepted(i);
-        if kind.wise12().is_some() && !wise {
-            wise = true;
-            match winner {
-                Some(&(k, j)) => {
-                    let v = catalogs[j].values(s);
-                    out.extend(k.wise12().into_iter().flatten().map(|c| fmt_f64(v[c])));
+/// The columns `xmatch` adds and where each cell comes from, derived once from the
+/// catalogs' spec entries: in spec order, the magnitudes a catalog writes (and its
+/// optional columns when the file has them), the W1/W2 columns before those of the
+/// first W1/W2 source, `which_wise12` after all magnitudes when there is such a
+/// source; then per catalog `id_, sep_, sep2_, X_PU_, cp_flag_, P_chance_<cat>`.
+/// Columns of catalogs not given are not written, so that they never blank an
+/// existing column of the input.
+pub(crate) struct OutputLayout {
+    names: Vec<String>,
+    cells: Vec<Cell>,
+    /// The W1/W2 sources among the catalogs, highest precedence first (spec order).
+    wise12_sources: Vec<usize>,
+}
+
+impl OutputLayout {
+    pub(crate) fn new(catalogs: &[Matched]) -> OutputLayout {
+        let order: Vec<(CatalogKind, usize)> = CatalogKind::ALL
+            .into_iter()
+            .filter_map(|k| catalogs.iter().position(|c| c.kind == k).map(|i| (k, i)))
+            .collect();
+        let mut layout = OutputLayout {
+            names: Vec::new(),
+            cells: Vec::new(),
+            wise12_sources: order
+                .iter()
+                .filter(|(k, _)| k.wise12().is_some())
+                .map(|&(_, cat)| cat)
+                .collect(),
+        };
+        let first_wise = layout.wise12_sources.first().copied();
+        let mut push = |name: String, cell: Cell| {
+            layout.names.push(name);
+            layout.cells.push(cell);
+        };
+        for &(kind, cat) in &order {
+            if first_wise == Some(cat) {
+                for (c, name) in WISE12_COLUMNS.iter().enumerate() {
+                    push(name.to_string(), Cell::Wise12(c));
                 }
-                None => out.extend(WISE12_COLUMNS.iter().map(|_| String::new())),
+            }
+            for &(name, index) in kind.writes() {
+                push(name.to_string(), Cell::Value { cat, index });
+            }
+            if catalogs[cat].has_distances() {
+                for (j, name) in kind.optional().iter().enumerate() {
+                    let index = kind.n_values() + j;
+                    push(name.to_string(), Cell::Value { cat, index });
+                }
             }
         }
-        out.extend(kind.writes().iter().map(|&(_, j)| cell(v, j)));
-        if catalogs[i].has_distances() {
-            let n = kind.n_values();
-            out.extend((0..kind.optional().len()).map(|j| cell(v, n + j)));
+        if first_wise.is_some() {
+            push(WISE12_WHICH.to_string(), Cell::Wise12Which);
         }
+        for &(kind, cat) in &order {
+            for (prefix, cell) in MATCH_COLUMNS {
+                push(
+                    format!("{prefix}_{}", kind.key()),
+                    Cell::Match { cat, cell },
+                );
+            }
+        }
+        layout
     }
-    if wise {
-        out.push(winner.map_or(String::new(), |&(k, _)| k.key().to_string()));
+
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
     }
-    for &(_, i) in &order {
-        let m = &matches[i];
-        out.push(if m.accepted() {
-            catalogs[i].id(s).to_string()
-        } else {
-            String::new()
-        });
-        out.push(fmt_num_opt(m.nearest));
-        out.push(fmt_num_opt(m.second));
-        out.push(fmt_f64(m.x_pu));
-        out.push(m.cp_flag.to_string());
-        out.push(fmt_num_opt(m.p_chance));
+
+    /// The cells of source `s`. A catalog's magnitudes, Gaia astrometry and
+    /// identifier are blank unless its counterpart is accepted (2.7 step 2); W1/W2
+    /// come from the highest-precedence accepted WISE match, whole (2.7 step 3).
+    pub(crate) fn row(
+        &self,
+        catalogs: &[Matched],
+        s: usize,
+        matches: &[CatalogMatch],
+    ) -> Vec<String> {
+        let winner = self
+            .wise12_sources
+            .iter()
+            .copied()
+            .find(|&i| matches[i].accepted());
+        let value = |cat: usize, index: usize| {
+            if matches[cat].accepted() {
+                fmt_f64(catalogs[cat].values(s)[index])
+            } else {
+                String::new()
+            }
+        };
+        self.cells
+            .iter()
+            .map(|&cell| match cell {
+                Cell::Value { cat, index } => value(cat, index),
+                Cell::Wise12(c) => winner.map_or(String::new(), |w| {
+                    value(w, catalogs[w].kind.wise12().unwrap_or_default()[c])
+                }),
+                Cell::Wise12Which => {
+                    winner.map_or(String::new(), |w| catalogs[w].kind.key().to_string())
+                }
+                Cell::Match { cat, cell } => {
+                    let m = &matches[cat];
+                    match cell {
+                        MatchCell::Id if m.accepted() => catalogs[cat].id(s).to_string(),
+                        MatchCell::Id => String::new(),
+                        MatchCell::Sep => fmt_num_opt(m.nearest),
+                        MatchCell::Sep2 => fmt_num_opt(m.second),
+                        MatchCell::XPu => fmt_f64(m.x_pu),
+                        MatchCell::CpFlag => m.cp_flag.to_string(),
+                        MatchCell::PChance => fmt_num_opt(m.p_chance),
+                    }
+                }
+            })
+            .collect()
     }
-    out
 }
 
 fn fmt_num_opt(v: Option<f64>) -> String {
@@ -334,13 +395,13 @@ pub fn run(
         .iter()
         .map(|(k, p)| Matched::read(*k, p, &sources, opts.radius))
         .collect::<Result<Vec<Matched>>>()?;
-    let new = output_columns(&catalogs);
-    let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
+    let added = OutputLayout::new(&catalogs);
+    let new_refs: Vec<&str> = added.names().iter().map(String::as_str).collect();
     let layout = table.header.extended(&new_refs)?;
     let values: Vec<Vec<String>> = sources
         .par_iter()
         .enumerate()
-        .map(|(s, src)| output_values(&catalogs, s, &match_source(src, s, &catalogs)))
+        .map(|(s, src)| added.row(&catalogs, s, &match_source(src, s, &catalogs)))
         .collect();
     let mut w = Writer::create(out)?;
     w.write_row(&layout.names)?;
@@ -441,8 +502,9 @@ mod tests {
         let xp = (0.55f64 * 0.55 + 0.49).sqrt();
         assert!((m[0].x_pu - xp).abs() < 1e-12);
         assert_eq!(m[0].cp_flag, 0);
-        let cols = output_columns(std::slice::from_ref(&cat));
-        let vals = output_values(std::slice::from_ref(&cat), 0, &m);
+        let layout = OutputLayout::new(std::slice::from_ref(&cat));
+        let cols = layout.names();
+        let vals = layout.row(std::slice::from_ref(&cat), 0, &m);
         assert_eq!(cols.len(), vals.len());
         let cell = |name: &str| &vals[cols.iter().position(|c| c == name).unwrap()];
         assert_eq!(cell("which_wise12"), "unwise");
