@@ -282,18 +282,14 @@ fn interpolation_weights(nside: u64, theta: f64, phi: f64) -> ([u64; 4], [f64; 4
     let mut theta2 = PI;
     if ir1 > 0 {
         let (p, ww, t) = ring_pair(nside, ir1, phi);
-        pix[0] = p[0];
-        pix[1] = p[1];
-        w[0] = ww[0];
-        w[1] = ww[1];
+        pix[0..=1].copy_from_slice(&p);
+        w[0..=1].copy_from_slice(&ww);
         theta1 = t;
     }
     if ir2 < 4 * nside {
         let (p, ww, t) = ring_pair(nside, ir2, phi);
-        pix[2] = p[0];
-        pix[3] = p[1];
-        w[2] = ww[0];
-        w[3] = ww[1];
+        pix[2..=3].copy_from_slice(&p);
+        w[2..=3].copy_from_slice(&ww);
         theta2 = t;
     }
     if ir1 == 0 {
